@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Runs the whole test suite (unit, golden-reference and end-to-end tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release --product vae
+swift test
