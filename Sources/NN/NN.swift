@@ -1,1 +1,0 @@
-// NN module.

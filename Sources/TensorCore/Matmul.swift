@@ -1,0 +1,68 @@
+import COpenBLAS
+
+// The only file that imports OpenBLAS. Everything else calls the Swift API below.
+
+/// Which operand of a matrix product is read transposed.
+public enum Transpose: Sendable {
+    case none
+    case transposed
+
+    @inline(__always)
+    var cblas: CBLAS_TRANSPOSE { self == .none ? CblasNoTrans : CblasTrans }
+}
+
+/// C = alpha * op(A) · op(B) + beta * C on raw row-major buffers, through OpenBLAS `cblas_sgemm`.
+///
+/// Shapes: op(A) is [m, k], op(B) is [k, n], C is [m, n]; `lda`, `ldb`, `ldc` are the row strides of
+/// A, B and C as stored (A stored [m, k] when not transposed, [k, m] when transposed).
+/// - Parameters:
+///   - alpha: scale of the product (default 1).
+///   - beta: scale of the existing C (default 0: C is overwritten, its old contents ignored).
+@inline(__always)
+public func gemm(
+    transposeA: Transpose, transposeB: Transpose,
+    m: Int, n: Int, k: Int,
+    alpha: Float = 1,
+    a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int,
+    beta: Float = 0,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    precondition(m >= 0 && n >= 0 && k >= 0, "gemm: negative size m=\(m) n=\(n) k=\(k)")
+    if m == 0 || n == 0 { return }
+    if k == 0 {
+        // op(A)·op(B) is all zeros; OpenBLAS handles this, but be explicit about beta.
+        for i in 0..<m {
+            let row = c + i * ldc
+            for j in 0..<n { row[j] = beta == 0 ? 0 : beta * row[j] }
+        }
+        return
+    }
+    cblas_sgemm(CblasRowMajor, transposeA.cblas, transposeB.cblas,
+                Int32(m), Int32(n), Int32(k), alpha,
+                a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// Controls and describes the BLAS library.
+public enum BLAS {
+    /// Sets the number of threads OpenBLAS may use for one product (the CLI's `--threads`).
+    public static func setThreadCount(_ count: Int) {
+        precondition(count >= 1, "BLAS thread count must be at least 1, got \(count)")
+        openblas_set_num_threads(Int32(count))
+    }
+
+    /// The number of threads OpenBLAS currently uses.
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+    /// OpenBLAS's build configuration string (version, kernel family).
+    public static var configuration: String {
+        guard let config = openblas_get_config() else { return "unknown" }
+        return String(cString: config)
+    }
+
+    /// The CPU kernel family OpenBLAS selected at run time (for example "Haswell" or "SkylakeX").
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+}

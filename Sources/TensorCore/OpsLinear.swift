@@ -1,0 +1,128 @@
+// Matrix products and the fused linear layer, forward and backward side by side.
+
+extension Tape {
+    // MARK: matmul — C[m, n] = op(A)[m, k] · op(B)[k, n]
+
+    /// The matrix product `op(a) · op(b)`, where `op` transposes when asked.
+    ///
+    /// Shapes: `a` is [m, k] (or [k, m] transposed), `b` is [k, n] (or [n, k] transposed); result [m, n].
+    /// Backward: dA += dC · op(B)ᵀ, dB += op(A)ᵀ · dC (written back in each operand's stored layout).
+    public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+        requireMatrix(a, "matmul"); requireMatrix(b, "matmul")
+        let m = transposeA ? a.shape[1] : a.shape[0]
+        let k = transposeA ? a.shape[0] : a.shape[1]
+        let kB = transposeB ? b.shape[1] : b.shape[0]
+        let n = transposeB ? b.shape[0] : b.shape[1]
+        precondition(k == kB, "matmul: inner sizes differ, \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
+        let c = Tensor(shape: [m, n], requiresGrad: a.requiresGrad || b.requiresGrad)
+        let tA: Transpose = transposeA ? .transposed : .none
+        let tB: Transpose = transposeB ? .transposed : .none
+        record(output: c, forward: {
+            gemm(transposeA: tA, transposeB: tB, m: m, n: n, k: k,
+                 a: a.data, lda: a.shape[1], b: b.data, ldb: b.shape[1], c: c.data, ldc: n)
+        }, backward: {
+            let dC = c.gradData!
+            if let dA = a.gradData {
+                let beta: Float = a.beginGradientWrite() ? 1 : 0
+                if transposeA {  // A stored [k, m]: dA = op(B) · dCᵀ
+                    gemm(transposeA: tB, transposeB: .transposed, m: k, n: m, k: n,
+                         a: b.data, lda: b.shape[1], b: dC, ldb: n, beta: beta, c: dA, ldc: m)
+                } else {         // A stored [m, k]: dA = dC · op(B)ᵀ
+                    gemm(transposeA: .none, transposeB: transposeB ? .none : .transposed, m: m, n: k, k: n,
+                         a: dC, lda: n, b: b.data, ldb: b.shape[1], beta: beta, c: dA, ldc: k)
+                }
+            }
+            if let dB = b.gradData {
+                let beta: Float = b.beginGradientWrite() ? 1 : 0
+                if transposeB {  // B stored [n, k]: dB = dCᵀ · op(A)
+                    gemm(transposeA: .transposed, transposeB: tA, m: n, n: k, k: m,
+                         a: dC, lda: n, b: a.data, ldb: a.shape[1], beta: beta, c: dB, ldc: k)
+                } else {         // B stored [k, n]: dB = op(A)ᵀ · dC
+                    gemm(transposeA: transposeA ? .none : .transposed, transposeB: .none, m: k, n: n, k: m,
+                         a: a.data, lda: a.shape[1], b: dC, ldb: n, beta: beta, c: dB, ldc: n)
+                }
+            }
+        })
+        return c
+    }
+
+    // MARK: addRowBroadcast — Y[m, n] = A[m, n] + b[n] (every row)
+
+    /// Adds the vector `bias` ([n] or [1, n]) to every row of `a` ([m, n]).
+    ///
+    /// Backward: dA += dY; db += Σ_rows dY.
+    public func addRowBroadcast(_ a: Tensor, _ bias: Tensor) -> Tensor {
+        requireMatrix(a, "addRowBroadcast")
+        let m = a.shape[0], n = a.shape[1]
+        precondition(bias.count == n, "addRowBroadcast: bias of shape \(bias.shape) does not match \(n) columns")
+        let y = Tensor(shape: [m, n], requiresGrad: a.requiresGrad || bias.requiresGrad)
+        record(output: y, forward: {
+            for r in 0..<m {
+                let src = a.data + r * n, dst = y.data + r * n
+                for j in 0..<n { dst[j] = src[j] + bias.data[j] }
+            }
+        }, backward: {
+            let dY = y.gradData!
+            a.accumulateGradient(dY)
+            if bias.gradData != nil { columnSums(dY, rows: m, columns: n, into: bias) }
+        })
+        return y
+    }
+
+    // MARK: linear — Y[m, out] = f(X[m, in] · W[out, in]ᵀ + b[out])
+
+    /// A fused linear layer with activation: `f(x · Wᵀ + b)`, weights in PyTorch's [out, in] layout.
+    ///
+    /// Forward: every row of Y starts as b, then one sgemm adds X · Wᵀ (beta = 1), then f runs in place.
+    /// Backward, with dZ = dY ⊙ f'(Y) (read off the output):
+    /// dW += dZᵀ · X, db += Σ_rows dZ, dX += dZ · W (skipped when X needs no gradient, like the data).
+    /// - Parameters:
+    ///   - x: input [m, in].
+    ///   - weight: [out, in].
+    ///   - bias: [out].
+    ///   - activation: f (default identity).
+    public func linear(_ x: Tensor, weight: Tensor, bias: Tensor, activation: Activation = .identity) -> Tensor {
+        requireMatrix(x, "linear"); requireMatrix(weight, "linear")
+        let m = x.shape[0], inSize = x.shape[1], outSize = weight.shape[0]
+        precondition(weight.shape[1] == inSize, "linear: input has \(inSize) features, weight \(weight.name) is \(weight.shape)")
+        precondition(bias.count == outSize, "linear: bias \(bias.name) of shape \(bias.shape) does not match \(outSize) outputs")
+        let y = Tensor(shape: [m, outSize], requiresGrad: x.requiresGrad || weight.requiresGrad || bias.requiresGrad)
+        // Scratch for dZ, allocated once with the graph; identity needs none.
+        let scratch = (activation == .identity || !y.requiresGrad) ? nil : Tensor(shape: [m, outSize])
+        record(output: y, forward: {
+            for r in 0..<m { (y.data + r * outSize).update(from: bias.data, count: outSize) }
+            gemm(transposeA: .none, transposeB: .transposed, m: m, n: outSize, k: inSize,
+                 a: x.data, lda: inSize, b: weight.data, ldb: inSize, beta: 1, c: y.data, ldc: outSize)
+            activation.apply(y.data, count: m * outSize)
+        }, backward: {
+            var dZ = UnsafePointer(y.gradData!)
+            if let scratch {
+                activation.backward(output: y.data, upstream: y.gradData!, into: scratch.data, count: m * outSize)
+                dZ = UnsafePointer(scratch.data)
+            }
+            if let dW = weight.gradData {
+                let beta: Float = weight.beginGradientWrite() ? 1 : 0
+                gemm(transposeA: .transposed, transposeB: .none, m: outSize, n: inSize, k: m,
+                     a: dZ, lda: outSize, b: x.data, ldb: inSize, beta: beta, c: dW, ldc: inSize)
+            }
+            if bias.gradData != nil { columnSums(dZ, rows: m, columns: outSize, into: bias) }
+            if let dX = x.gradData {
+                let beta: Float = x.beginGradientWrite() ? 1 : 0
+                gemm(transposeA: .none, transposeB: .none, m: m, n: inSize, k: outSize,
+                     a: dZ, lda: outSize, b: weight.data, ldb: inSize, beta: beta, c: dX, ldc: inSize)
+            }
+        })
+        return y
+    }
+}
+
+/// Adds (or writes, if first) the column sums of `values` [rows, columns] into `target`'s gradient.
+@inline(__always)
+func columnSums(_ values: UnsafePointer<Float>, rows: Int, columns: Int, into target: Tensor) {
+    guard let g = target.gradData else { return }
+    if !target.beginGradientWrite() { g.update(repeating: 0, count: columns) }
+    for r in 0..<rows {
+        let row = values + r * columns
+        for j in 0..<columns { g[j] += row[j] }
+    }
+}

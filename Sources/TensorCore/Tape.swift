@@ -1,0 +1,51 @@
+/// The reverse-mode tape: records each operation's forward and backward functions in order.
+///
+/// Building a model's computation once on a tape allocates every intermediate tensor once. After that,
+/// a training step writes new inputs into the input tensors and calls `forward()` (replays every
+/// forward function into the same buffers) and `backward(from:)` (runs the backward functions in
+/// reverse order). Gradients accumulate with `+=` into every tensor that requires one, as in
+/// micrograd; a parameter's gradient is overwritten on the first contribution after `zeroGrad()`.
+public final class Tape {
+    private struct Node {
+        let output: Tensor
+        let forward: () -> Void
+        let backward: (() -> Void)?
+    }
+
+    private var nodes: [Node] = []
+
+    public init() {}
+
+    /// The number of recorded operations.
+    public var operationCount: Int { nodes.count }
+
+    /// Records an operation and runs its forward function once.
+    /// - Parameters:
+    ///   - output: the tensor the operation writes.
+    ///   - forward: recomputes `output` from the inputs' current values.
+    ///   - backward: adds the operation's contribution to its inputs' gradients, reading
+    ///     `output.gradData`; nil when no input requires a gradient.
+    public func record(output: Tensor, forward: @escaping () -> Void, backward: (() -> Void)?) {
+        forward()
+        nodes.append(Node(output: output, forward: forward, backward: output.requiresGrad ? backward : nil))
+    }
+
+    /// Replays every recorded forward function, in order, on the inputs' current values.
+    public func forward() {
+        for node in nodes { node.forward() }
+    }
+
+    /// Back-propagates from a one-element `loss`: d loss / d loss = 1, then every recorded backward
+    /// function in reverse order. Intermediate gradients are reset first; parameters keep adding
+    /// until their `zeroGrad()`.
+    public func backward(from loss: Tensor) {
+        precondition(loss.count == 1, "backward(from:) needs a one-element loss, got shape \(loss.shape)")
+        precondition(loss.requiresGrad, "backward(from:): the loss does not depend on any tensor that requires a gradient")
+        for node in nodes { node.output.hasGradient = false }
+        loss.gradData![0] = 1
+        loss.hasGradient = true
+        for node in nodes.reversed() where node.output.hasGradient {
+            node.backward?()
+        }
+    }
+}

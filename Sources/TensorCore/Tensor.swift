@@ -1,0 +1,182 @@
+/// A float32 tensor: contiguous, row-major storage allocated once, plus an optional gradient buffer.
+///
+/// `Tensor` is a reference type on purpose: a training step reads and writes the same buffers every
+/// time (no allocation, no copy-on-write), and the tape's recorded operations refer to tensors by
+/// identity. Rank 0 (a scalar, one element), rank 1 and rank 2 are used; ops that need a matrix say so
+/// in a precondition.
+public final class Tensor: @unchecked Sendable {
+    /// The dimensions, outermost first (`[rows, columns]` for a matrix, `[]` for a scalar).
+    public let shape: [Int]
+    /// The number of elements (product of `shape`, 1 for a scalar).
+    public let count: Int
+    /// The values, `count` floats, row-major.
+    public let data: UnsafeMutablePointer<Float>
+    /// Whether gradients flow into this tensor.
+    public let requiresGrad: Bool
+    /// The gradient buffer (`count` floats) when `requiresGrad`; its contents are meaningful only
+    /// while `hasGradient` is true.
+    public let gradData: UnsafeMutablePointer<Float>?
+    /// True once a backward pass has written this tensor's gradient since the last `zeroGrad()`.
+    public internal(set) var hasGradient = false
+    /// An optional name, used in error messages and checkpoints.
+    public var name: String
+
+    private let ownsData: Bool
+
+    /// A zero-filled tensor.
+    /// - Parameters:
+    ///   - shape: the dimensions; every entry must be non-negative.
+    ///   - requiresGrad: whether to allocate a gradient (default false).
+    ///   - name: a label for messages (default empty).
+    public init(shape: [Int], requiresGrad: Bool = false, name: String = "") {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative dimension")
+        self.shape = shape
+        self.count = shape.reduce(1, *)
+        self.requiresGrad = requiresGrad
+        self.name = name
+        self.ownsData = true
+        data = .allocate(capacity: max(count, 1))
+        data.initialize(repeating: 0, count: max(count, 1))
+        if requiresGrad {
+            let g = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+            g.initialize(repeating: 0, count: max(count, 1))
+            gradData = g
+        } else {
+            gradData = nil
+        }
+    }
+
+    /// A tensor holding `values` (row-major); `values.count` must equal the product of `shape`.
+    public convenience init(shape: [Int], values: [Float], requiresGrad: Bool = false, name: String = "") {
+        self.init(shape: shape, requiresGrad: requiresGrad, name: name)
+        precondition(values.count == count,
+                     "Tensor \(name.isEmpty ? "" : "'\(name)' ")of shape \(shape) needs \(count) values, got \(values.count)")
+        values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
+    }
+
+    /// A tensor that reads and writes the values of `other` (same storage) but has its own gradient.
+    ///
+    /// Used to give each worker of a data-parallel step its own gradient of shared parameters.
+    public init(sharingValuesOf other: Tensor, requiresGrad: Bool = true) {
+        shape = other.shape
+        count = other.count
+        name = other.name
+        self.requiresGrad = requiresGrad
+        ownsData = false
+        data = other.data
+        if requiresGrad {
+            let g = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+            g.initialize(repeating: 0, count: max(count, 1))
+            gradData = g
+        } else {
+            gradData = nil
+        }
+    }
+
+    deinit {
+        if ownsData { data.deallocate() }
+        gradData?.deallocate()
+    }
+
+    /// Rows of a matrix (rank 2), or 1 for rank 0 and rank 1.
+    public var rows: Int { shape.count == 2 ? shape[0] : 1 }
+    /// Columns of a matrix (rank 2), the length of a vector (rank 1), or 1 for a scalar.
+    public var columns: Int { shape.count == 2 ? shape[1] : (shape.count == 1 ? shape[0] : 1) }
+
+    /// The values as a buffer.
+    @inline(__always)
+    public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: data, count: count) }
+
+    /// A copy of the values as an array; setting it copies the array in (sizes must match).
+    public var values: [Float] {
+        get { Array(buffer) }
+        set {
+            precondition(newValue.count == count, "Tensor of shape \(shape) needs \(count) values, got \(newValue.count)")
+            newValue.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
+        }
+    }
+
+    /// The single value of a one-element tensor.
+    public var scalar: Float {
+        precondition(count == 1, "scalar needs a one-element tensor, shape is \(shape)")
+        return data[0]
+    }
+
+    /// A copy of the gradient (zeros when no backward pass has reached this tensor), nil if none is kept.
+    public var gradient: [Float]? {
+        guard let g = gradData else { return nil }
+        return hasGradient ? Array(UnsafeBufferPointer(start: g, count: count)) : [Float](repeating: 0, count: count)
+    }
+
+    /// Forgets the gradient: the next backward pass overwrites instead of adding.
+    public func zeroGrad() { hasGradient = false }
+
+    /// Copies `count` values from `source`.
+    public func copyValues(from source: UnsafePointer<Float>) { data.update(from: source, count: count) }
+
+    /// Sets every value to `value`.
+    public func fill(_ value: Float) { data.update(repeating: value, count: count) }
+
+    /// Element `i` of the flat, row-major storage.
+    public subscript(_ i: Int) -> Float {
+        get { precondition(i >= 0 && i < count, "index \(i) out of range for \(count) elements"); return data[i] }
+        set { precondition(i >= 0 && i < count, "index \(i) out of range for \(count) elements"); data[i] = newValue }
+    }
+
+    /// Element at `row`, `column` of a matrix.
+    public subscript(_ row: Int, _ column: Int) -> Float {
+        get { data[flatIndex(row, column)] }
+        set { data[flatIndex(row, column)] = newValue }
+    }
+
+    private func flatIndex(_ row: Int, _ column: Int) -> Int {
+        precondition(shape.count == 2, "two-index access needs a matrix, shape is \(shape)")
+        precondition(row >= 0 && row < shape[0] && column >= 0 && column < shape[1],
+                     "index (\(row), \(column)) out of range for shape \(shape)")
+        return row * shape[1] + column
+    }
+
+    // MARK: Gradient writing, used by backward functions
+
+    /// Prepares this tensor's gradient for a contribution and tells whether to add (true) or
+    /// overwrite (false). Overwriting the first contribution saves zero-filling every buffer.
+    @inline(__always)
+    func beginGradientWrite() -> Bool {
+        let accumulate = hasGradient
+        hasGradient = true
+        return accumulate
+    }
+
+    /// Adds (or writes, if first) `values[i] * scale` into the gradient.
+    @inline(__always)
+    func accumulateGradient(_ values: UnsafePointer<Float>, scale: Float = 1) {
+        guard let g = gradData else { return }
+        let n = count
+        if beginGradientWrite() {
+            for i in 0..<n { g[i] += scale * values[i] }
+        } else if scale == 1 {
+            g.update(from: values, count: n)
+        } else {
+            for i in 0..<n { g[i] = scale * values[i] }
+        }
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String {
+        let preview = buffer.prefix(8).map { String($0) }.joined(separator: ", ")
+        return "Tensor\(name.isEmpty ? "" : " '\(name)'")\(shape)[\(preview)\(count > 8 ? ", …" : "")]"
+    }
+}
+
+/// Checks that two tensors have the same shape, naming the operation when they do not.
+@inline(__always)
+func requireSameShape(_ a: Tensor, _ b: Tensor, _ op: StaticString) {
+    precondition(a.shape == b.shape, "\(op): shapes \(a.shape) and \(b.shape) differ")
+}
+
+/// Checks that a tensor is a matrix, naming the operation when it is not.
+@inline(__always)
+func requireMatrix(_ a: Tensor, _ op: StaticString) {
+    precondition(a.shape.count == 2, "\(op): needs a matrix, got shape \(a.shape)")
+}

@@ -1,0 +1,165 @@
+import NN
+import TensorCore
+
+/// A variational autoencoder with MLP encoder and decoder (Kingma & Welling, 2014).
+///
+/// Encoder: x (| one-hot label) → hidden layers (activation) → mean μ and log-variance logσ² heads.
+/// z = μ + ε ⊙ exp(½ logσ²), ε ~ N(0, I). Decoder: z (| one-hot label) → hidden layers reversed →
+/// output layer (sigmoid, tanh or linear). Loss = reconstruction (summed) + β · KL(N(μ, σ²) ‖ N(0, I)).
+///
+/// Parameter names follow the PyTorch reference: `encoder.K.weight/bias`, `mu.*`, `logvar.*`,
+/// `decoder.K.*`, `output.*`, weights in the [out, in] layout.
+public final class VAE {
+    public let configuration: VAEConfiguration
+    public let encoder: [Linear]
+    public let meanHead: Linear
+    public let logVarianceHead: Linear
+    public let decoder: [Linear]
+    public let outputLayer: Linear
+
+    /// Creates a VAE with PyTorch's default initialisation, layer by layer in parameter order.
+    public init(configuration: VAEConfiguration, generator: inout SeededGenerator) {
+        precondition(configuration.problems.isEmpty, "VAE: invalid configuration: \(configuration.problems.joined(separator: "; "))")
+        self.configuration = configuration
+        let c = configuration
+        var layers: [Linear] = []
+        var width = c.inputSize + c.classes
+        for (k, h) in c.hidden.enumerated() {
+            layers.append(Linear(inputSize: width, outputSize: h, name: "encoder.\(k)", generator: &generator))
+            width = h
+        }
+        encoder = layers
+        meanHead = Linear(inputSize: width, outputSize: c.latent, name: "mu", generator: &generator)
+        logVarianceHead = Linear(inputSize: width, outputSize: c.latent, name: "logvar", generator: &generator)
+        layers = []
+        width = c.latent + c.classes
+        for (k, h) in c.hidden.reversed().enumerated() {
+            layers.append(Linear(inputSize: width, outputSize: h, name: "decoder.\(k)", generator: &generator))
+            width = h
+        }
+        decoder = layers
+        outputLayer = Linear(inputSize: width, outputSize: c.inputSize, name: "output", generator: &generator)
+    }
+
+    private init(configuration: VAEConfiguration, encoder: [Linear], meanHead: Linear, logVarianceHead: Linear,
+                 decoder: [Linear], outputLayer: Linear) {
+        self.configuration = configuration
+        self.encoder = encoder; self.meanHead = meanHead; self.logVarianceHead = logVarianceHead
+        self.decoder = decoder; self.outputLayer = outputLayer
+    }
+
+    /// A VAE reading this one's parameter values with gradients of its own (a data-parallel worker).
+    public func sharingValues() -> VAE {
+        VAE(configuration: configuration, encoder: encoder.map { $0.sharingValues() },
+            meanHead: meanHead.sharingValues(), logVarianceHead: logVarianceHead.sharingValues(),
+            decoder: decoder.map { $0.sharingValues() }, outputLayer: outputLayer.sharingValues())
+    }
+
+    /// Every layer, in parameter order.
+    public var layers: [Linear] { encoder + [meanHead, logVarianceHead] + decoder + [outputLayer] }
+
+    /// Every parameter tensor, in a fixed order (encoder, mu, logvar, decoder, output; weight before bias).
+    public var parameters: [Tensor] { layers.flatMap(\.parameters) }
+
+    /// The parameter with this name, if any.
+    public func parameter(named name: String) -> Tensor? { parameters.first { $0.name == name } }
+
+    /// The number of scalar parameters.
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+
+    /// Multiply-adds of one forward pass per example (for FLOP accounting: a training step costs
+    /// about 3 × 2 × this many floating-point operations per example).
+    public var multiplyAddsPerExample: Int { layers.reduce(0) { $0 + $1.inputSize * $1.outputSize } }
+}
+
+/// The tensors of one recorded forward pass. All are [batch, ·] matrices except the scalar losses.
+public struct VAEOutput {
+    /// The decoder's pre-activation output, [batch, input].
+    public let logits: Tensor
+    /// The decoder's output after its activation, [batch, input]; nil when the graph skips it
+    /// (BCE training computes its loss straight from the logits).
+    public let reconstruction: Tensor?
+    /// μ, [batch, latent].
+    public let mean: Tensor
+    /// logσ², [batch, latent].
+    public let logVariance: Tensor
+    /// z = μ + ε ⊙ exp(½ logσ²), [batch, latent].
+    public let latent: Tensor
+    /// The summed reconstruction loss (scalar).
+    public let reconstructionLoss: Tensor
+    /// The summed KL divergence (scalar).
+    public let kl: Tensor
+    /// reconstructionLoss + β · kl (scalar).
+    public let loss: Tensor
+}
+
+/// A VAE's training computation recorded once for a fixed batch size, replayed every step.
+///
+/// Write a batch into `input` (and `labels`, `noise`), call `forward()` then `backward()`; the
+/// parameters' gradients are then in `model.parameters[i].gradData`. Nothing is allocated per step.
+public final class VAEGraph {
+    public let model: VAE
+    public let batchSize: Int
+    /// The examples, [batch, inputSize].
+    public let input: Tensor
+    /// ε, [batch, latent].
+    public let noise: Tensor
+    /// One-hot labels, [batch, classes], for a conditional model.
+    public let labels: Tensor?
+    public let output: VAEOutput
+    private let tape: Tape
+
+    /// Records the forward pass.
+    /// - Parameters:
+    ///   - model: the VAE (or a worker's view of it).
+    ///   - batchSize: rows per step (positive).
+    ///   - keepReconstruction: also compute the output activation for BCE models (default false:
+    ///     training does not need it).
+    public init(model: VAE, batchSize: Int, keepReconstruction: Bool = false) {
+        precondition(batchSize > 0, "VAEGraph: batch size must be positive")
+        self.model = model
+        self.batchSize = batchSize
+        let c = model.configuration
+        let tape = Tape()
+        self.tape = tape
+        let input = Tensor(shape: [batchSize, c.inputSize], name: "x")
+        let noise = Tensor(shape: [batchSize, c.latent], name: "eps")
+        let labels = c.isConditional ? Tensor(shape: [batchSize, c.classes], name: "labels") : nil
+        self.input = input
+        self.noise = noise
+        self.labels = labels
+
+        var h = labels.map { tape.concatColumns(input, $0) } ?? input
+        for layer in model.encoder { h = layer(h, on: tape, activation: c.activation) }
+        let mean = model.meanHead(h, on: tape)
+        let logVariance = model.logVarianceHead(h, on: tape)
+        let z = tape.reparameterize(mean: mean, logVariance: logVariance, noise: noise)
+        var d = labels.map { tape.concatColumns(z, $0) } ?? z
+        for layer in model.decoder { d = layer(d, on: tape, activation: c.activation) }
+
+        let logits: Tensor
+        let reconstruction: Tensor?
+        let reconstructionLoss: Tensor
+        switch c.loss {
+        case .bce:
+            logits = model.outputLayer(d, on: tape)
+            reconstructionLoss = tape.binaryCrossEntropyWithLogits(logits, target: input)
+            reconstruction = keepReconstruction ? tape.activation(logits, c.output.activation) : nil
+        case .mse, .l1:
+            logits = model.outputLayer(d, on: tape, activation: c.output.activation)
+            reconstruction = logits
+            reconstructionLoss = c.loss == .mse ? tape.squaredErrorSum(logits, target: input)
+                                                : tape.absoluteErrorSum(logits, target: input)
+        }
+        let kl = tape.gaussianKL(mean: mean, logVariance: logVariance)
+        let loss = tape.add(reconstructionLoss, tape.scale(kl, by: c.beta))
+        output = VAEOutput(logits: logits, reconstruction: reconstruction, mean: mean, logVariance: logVariance,
+                           latent: z, reconstructionLoss: reconstructionLoss, kl: kl, loss: loss)
+    }
+
+    /// Recomputes every tensor from the current input, noise, labels and parameters.
+    public func forward() { tape.forward() }
+
+    /// Back-propagates the loss into every parameter's gradient.
+    public func backward() { tape.backward(from: output.loss) }
+}
