@@ -40,10 +40,17 @@ public final class Tape {
     /// until their `zeroGrad()`.
     public func backward(from loss: Tensor) {
         precondition(loss.count == 1, "backward(from:) needs a one-element loss, got shape \(loss.shape)")
-        precondition(loss.requiresGrad, "backward(from:): the loss does not depend on any tensor that requires a gradient")
+        var one: Float = 1
+        backward(from: loss, seed: &one)
+    }
+
+    /// Back-propagates from any recorded tensor `output`, seeding d objective / d output with the
+    /// `output.count` values at `seed` (a vector-Jacobian product; gradient checks use it).
+    public func backward(from output: Tensor, seed: UnsafePointer<Float>) {
+        precondition(output.requiresGrad, "backward(from:): the output does not depend on any tensor that requires a gradient")
         for node in nodes { node.output.hasGradient = false }
-        loss.gradData![0] = 1
-        loss.hasGradient = true
+        output.gradData!.update(from: seed, count: output.count)
+        output.hasGradient = true
         for node in nodes.reversed() where node.output.hasGradient {
             node.backward?()
         }

@@ -1,0 +1,87 @@
+import Foundation
+import NN
+import Testing
+import TensorCore
+
+@Suite("Linear layer")
+struct LinearTests {
+    @Test("PyTorch default initialisation: uniform in ±1/√in for weight and bias")
+    func initialisation() {
+        var g = SeededGenerator(seed: 5)
+        let layer = Linear(inputSize: 400, outputSize: 300, name: "encoder.0", generator: &g)
+        let bound: Float = 1 / 20
+        let w = layer.weight.values
+        #expect(layer.weight.shape == [300, 400] && layer.bias.shape == [300])
+        #expect(layer.weight.name == "encoder.0.weight" && layer.bias.name == "encoder.0.bias")
+        #expect(w.allSatisfy { abs($0) <= bound })
+        #expect(layer.bias.values.allSatisfy { abs($0) <= bound })
+        // Uniform on [−b, b]: mean 0, variance b²/3, and values close to both ends.
+        let mean = w.reduce(0.0) { $0 + Double($1) } / Double(w.count)
+        let variance = w.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(w.count)
+        #expect(abs(mean) < 2e-4)
+        #expect(abs(variance / (Double(bound * bound) / 3) - 1) < 0.01)
+        #expect(w.max()! > 0.99 * bound && w.min()! < -0.99 * bound)
+    }
+
+    @Test("forward computes x · Wᵀ + b")
+    func forward() {
+        let layer = Linear(weight: Tensor(shape: [2, 3], values: [1, 2, 3, -1, 0, 1], requiresGrad: true),
+                           bias: Tensor(shape: [2], values: [0.5, -0.5], requiresGrad: true))
+        let x = Tensor(shape: [2, 3], values: [1, 1, 1, 2, 0, -1])
+        #expect(layer(x, on: Tape()).values == [6.5, -0.5, -0.5, -3.5])
+        #expect(layer(x, on: Tape(), activation: .relu).values == [6.5, 0, 0, 0])
+    }
+}
+
+@Suite("Adam")
+struct AdamTests {
+    /// PyTorch's Adam update written out in Double, for comparison.
+    static func reference(theta: Double, gradients: [Double], lr: Double = 1e-3, b1: Double = 0.9,
+                          b2: Double = 0.999, eps: Double = 1e-8) -> [Double] {
+        var theta = theta, m = 0.0, v = 0.0
+        var trajectory: [Double] = []
+        for (index, g) in gradients.enumerated() {
+            let t = Double(index + 1)
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g * g
+            let denominator = v.squareRoot() / (1 - pow(b2, t)).squareRoot() + eps
+            theta -= lr / (1 - pow(b1, t)) * m / denominator
+            trajectory.append(theta)
+        }
+        return trajectory
+    }
+
+    @Test("five steps match the PyTorch formula, with bias correction")
+    func matchesFormula() {
+        let p = Tensor(shape: [3], values: [0.5, -1, 2], requiresGrad: true)
+        let adam = Adam(parameters: [p], settings: .init(learningRate: 0.01))
+        let gradients: [[Float]] = [[1, -2, 0.001], [0.5, -1, 0], [-3, 4, 1e-6], [2, 2, 2], [0, 0, -5]]
+        var trajectory: [[Float]] = []
+        for g in gradients {
+            p.zeroGrad()
+            let tape = Tape()
+            let seed = Tensor(shape: [3], values: g)
+            let loss = tape.sum(tape.multiply(p, seed))  // d loss / dp = g
+            tape.backward(from: loss)
+            adam.update()
+            trajectory.append(p.values)
+        }
+        #expect(adam.step == 5)
+        for (index, start) in [0.5, -1.0, 2.0].enumerated() {
+            let expected = Self.reference(theta: start, gradients: gradients.map { Double($0[index]) }, lr: 0.01)
+            for (step, value) in expected.enumerated() {
+                #expect(abs(Double(trajectory[step][index]) - value) < 1e-6, "element \(index) step \(step + 1)")
+            }
+        }
+        // The first step moves every parameter with a nonzero gradient by about lr, against the gradient.
+        #expect(abs(Double(trajectory[0][0]) - (0.5 - 0.01)) < 1e-6)
+    }
+
+    @Test("a parameter without a gradient is not moved")
+    func skipsMissingGradients() {
+        let p = Tensor(shape: [2], values: [1, 2], requiresGrad: true)
+        let adam = Adam(parameters: [p])
+        adam.update()
+        #expect(p.values == [1, 2])
+    }
+}
