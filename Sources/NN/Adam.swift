@@ -6,26 +6,43 @@ import TensorCore
 /// For step t with gradient g:
 ///   m ← β1 m + (1 − β1) g;  v ← β2 v + (1 − β2) g²;
 ///   θ ← θ − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)
-public final class Adam {
+///
+/// The moments of all parameters live in two flat buffers, in parameter order, so a trainer whose
+/// parameters are one flat `ParameterStore` can update any index range in one fused loop.
+public final class Adam: @unchecked Sendable {
     /// Hyperparameters; PyTorch's defaults.
     public struct Settings: Codable, Equatable, Sendable {
-        public var learningRate: Float = 1e-3
-        public var beta1: Float = 0.9
-        public var beta2: Float = 0.999
-        public var epsilon: Float = 1e-8
+        public var learningRate: Float
+        public var beta1: Float
+        public var beta2: Float
+        public var epsilon: Float
+        /// - Parameters: learningRate 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-8 by default.
         public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
             self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
         }
+    }
+
+    /// The per-step constants of the update, computed once per step.
+    public struct StepCoefficients: Sendable {
+        /// lr / (1 − β1ᵗ)
+        public let stepSize: Float
+        /// 1 / √(1 − β2ᵗ)
+        public let inverseRootCorrection2: Float
+        public let beta1, beta2, epsilon: Float
     }
 
     public let parameters: [Tensor]
     public var settings: Settings
     /// Steps taken so far (t of the last update).
     public var step: Int = 0
-    /// First moments, one tensor per parameter, same shapes.
-    public let firstMoments: [Tensor]
-    /// Second moments, one tensor per parameter, same shapes.
-    public let secondMoments: [Tensor]
+    /// Total scalars over all parameters.
+    public let count: Int
+    /// First moments m, flat, in parameter order.
+    public let firstMoments: UnsafeMutablePointer<Float>
+    /// Second moments v, flat, in parameter order.
+    public let secondMoments: UnsafeMutablePointer<Float>
+    /// Where each parameter's moments start in the flat buffers.
+    public let offsets: [Int]
 
     /// - Parameters:
     ///   - parameters: tensors with gradients, updated in place.
@@ -34,36 +51,67 @@ public final class Adam {
         precondition(parameters.allSatisfy { $0.requiresGrad }, "Adam: every parameter must require a gradient")
         self.parameters = parameters
         self.settings = settings
-        firstMoments = parameters.map { Tensor(shape: $0.shape, name: $0.name) }
-        secondMoments = parameters.map { Tensor(shape: $0.shape, name: $0.name) }
+        var offsets: [Int] = []
+        var total = 0
+        for p in parameters { offsets.append(total); total += p.count }
+        self.offsets = offsets
+        count = total
+        firstMoments = .allocate(capacity: max(total, 1))
+        firstMoments.initialize(repeating: 0, count: max(total, 1))
+        secondMoments = .allocate(capacity: max(total, 1))
+        secondMoments.initialize(repeating: 0, count: max(total, 1))
+    }
+
+    deinit {
+        firstMoments.deallocate()
+        secondMoments.deallocate()
+    }
+
+    /// Counts a new step and returns its constants (call once per step, before `update(range:…)`).
+    public func beginStep() -> StepCoefficients {
+        step += 1
+        let t = Double(step)
+        let correction1 = 1 - Foundation.pow(Double(settings.beta1), t)
+        let correction2 = 1 - Foundation.pow(Double(settings.beta2), t)
+        return StepCoefficients(stepSize: Float(Double(settings.learningRate) / correction1),
+                                inverseRootCorrection2: Float(1 / correction2.squareRoot()),
+                                beta1: settings.beta1, beta2: settings.beta2, epsilon: settings.epsilon)
+    }
+
+    /// The fused update of flat indices `range`: θ, g point at index 0 of the flat parameter vector.
+    public func update(range: Range<Int>, values theta: UnsafeMutablePointer<Float>,
+                       gradients g: UnsafePointer<Float>, coefficients c: StepCoefficients) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "Adam.update: range \(range) outside 0..<\(count)")
+        Adam.kernel(theta + range.lowerBound, g + range.lowerBound, firstMoments + range.lowerBound,
+                    secondMoments + range.lowerBound, range.count, c)
     }
 
     /// One update of every parameter from its current gradient (a parameter without one is skipped,
-    /// as PyTorch skips `grad is None`). One fused loop per tensor.
+    /// as PyTorch skips `grad is None`).
     public func update() {
-        step += 1
-        let s = settings
-        let t = Double(step)
-        let biasCorrection1 = 1 - Foundation.pow(Double(s.beta1), t)
-        let biasCorrection2 = 1 - Foundation.pow(Double(s.beta2), t)
-        let stepSize = Float(Double(s.learningRate) / biasCorrection1)
-        let inverseRootCorrection2 = Float(1 / biasCorrection2.squareRoot())
-        let b1 = s.beta1, b2 = s.beta2, eps = s.epsilon
-        let oneMinusB1 = 1 - b1, oneMinusB2 = 1 - b2
+        let c = beginStep()
         for (index, p) in parameters.enumerated() {
             guard p.hasGradient, let g = p.gradData else { continue }
-            let m = firstMoments[index].data, v = secondMoments[index].data, theta = p.data
-            for i in 0..<p.count {
-                let gi = g[i]
-                let mi = b1 * m[i] + oneMinusB1 * gi
-                let vi = b2 * v[i] + oneMinusB2 * gi * gi
-                m[i] = mi
-                v[i] = vi
-                theta[i] -= stepSize * mi / (vi.squareRoot() * inverseRootCorrection2 + eps)
-            }
+            Adam.kernel(p.data, g, firstMoments + offsets[index], secondMoments + offsets[index], p.count, c)
         }
     }
 
     /// Forgets every parameter's gradient (the next backward pass overwrites).
     public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+
+    @inline(__always)
+    static func kernel(_ theta: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
+                       _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
+                       _ n: Int, _ c: StepCoefficients) {
+        let b1 = c.beta1, b2 = c.beta2, oneMinusB1 = 1 - c.beta1, oneMinusB2 = 1 - c.beta2
+        let stepSize = c.stepSize, inverseRoot = c.inverseRootCorrection2, eps = c.epsilon
+        for i in 0..<n {
+            let gi = g[i]
+            let mi = b1 * m[i] + oneMinusB1 * gi
+            let vi = b2 * v[i] + oneMinusB2 * gi * gi
+            m[i] = mi
+            v[i] = vi
+            theta[i] -= stepSize * mi / (vi.squareRoot() * inverseRoot + eps)
+        }
+    }
 }

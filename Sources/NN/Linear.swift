@@ -11,6 +11,10 @@ public final class Linear {
     public let bias: Tensor
     public let inputSize: Int
     public let outputSize: Int
+    private let retainedStore: ParameterStore?
+
+    /// Scalars in a layer's weight and bias.
+    public static func parameterCount(inputSize: Int, outputSize: Int) -> Int { (inputSize + 1) * outputSize }
 
     /// Creates a layer with PyTorch's default initialisation drawn from `generator`.
     /// - Parameters:
@@ -18,12 +22,16 @@ public final class Linear {
     ///   - outputSize: features out (must be positive).
     ///   - name: parameter name prefix, e.g. `encoder.0` gives `encoder.0.weight` and `encoder.0.bias`.
     ///   - generator: the seeded source of the initial values.
-    public init(inputSize: Int, outputSize: Int, name: String, generator: inout SeededGenerator) {
+    ///   - store: where the tensors live (default: a store of their own).
+    public init(inputSize: Int, outputSize: Int, name: String, store: ParameterStore? = nil,
+                generator: inout SeededGenerator) {
         precondition(inputSize > 0 && outputSize > 0, "Linear \(name): sizes must be positive, got \(inputSize) → \(outputSize)")
         self.inputSize = inputSize
         self.outputSize = outputSize
-        weight = Tensor(shape: [outputSize, inputSize], requiresGrad: true, name: name + ".weight")
-        bias = Tensor(shape: [outputSize], requiresGrad: true, name: name + ".bias")
+        let store = store ?? ParameterStore(capacity: Linear.parameterCount(inputSize: inputSize, outputSize: outputSize))
+        weight = store.makeTensor(shape: [outputSize, inputSize], name: name + ".weight")
+        bias = store.makeTensor(shape: [outputSize], name: name + ".bias")
+        retainedStore = store
         let bound = 1 / Float(inputSize).squareRoot()
         generator.fillUniform(weight.buffer, low: -bound, high: bound)
         generator.fillUniform(bias.buffer, low: -bound, high: bound)
@@ -35,13 +43,9 @@ public final class Linear {
                      "Linear: weight \(weight.shape) and bias \(bias.shape) do not fit")
         self.weight = weight
         self.bias = bias
+        retainedStore = nil
         outputSize = weight.shape[0]
         inputSize = weight.shape[1]
-    }
-
-    /// A layer reading this layer's values, with gradients of its own (one per data-parallel worker).
-    public func sharingValues() -> Linear {
-        Linear(weight: Tensor(sharingValuesOf: weight), bias: Tensor(sharingValuesOf: bias))
     }
 
     /// The layer's parameters, weight first.

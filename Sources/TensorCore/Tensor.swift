@@ -22,6 +22,7 @@ public final class Tensor: @unchecked Sendable {
     public var name: String
 
     private let ownsData: Bool
+    private var ownsGradient = true
 
     /// A zero-filled tensor.
     /// - Parameters:
@@ -73,9 +74,25 @@ public final class Tensor: @unchecked Sendable {
         }
     }
 
+    /// A tensor over memory owned by someone else (for example a slice of a flat parameter buffer).
+    ///
+    /// The caller keeps `data` (and `gradient`, when given) alive and large enough for the shape.
+    public init(shape: [Int], viewing data: UnsafeMutablePointer<Float>, gradient: UnsafeMutablePointer<Float>?,
+                name: String = "") {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative dimension")
+        self.shape = shape
+        self.count = shape.reduce(1, *)
+        self.name = name
+        self.data = data
+        self.requiresGrad = gradient != nil
+        self.gradData = gradient
+        ownsData = false
+        ownsGradient = false
+    }
+
     deinit {
         if ownsData { data.deallocate() }
-        gradData?.deallocate()
+        if ownsGradient { gradData?.deallocate() }
     }
 
     /// Rows of a matrix (rank 2), or 1 for rank 0 and rank 1.

@@ -16,50 +16,68 @@ public final class VAE {
     public let logVarianceHead: Linear
     public let decoder: [Linear]
     public let outputLayer: Linear
+    /// The flat buffer holding every parameter (and its gradient), in parameter order.
+    public let store: ParameterStore
+
+    /// Scalars in all parameters of a VAE with this configuration.
+    public static func parameterCount(_ c: VAEConfiguration) -> Int {
+        var total = 0
+        var width = c.inputSize + c.classes
+        for h in c.hidden { total += Linear.parameterCount(inputSize: width, outputSize: h); width = h }
+        total += 2 * Linear.parameterCount(inputSize: width, outputSize: c.latent)
+        width = c.latent + c.classes
+        for h in c.hidden.reversed() { total += Linear.parameterCount(inputSize: width, outputSize: h); width = h }
+        return total + Linear.parameterCount(inputSize: width, outputSize: c.inputSize)
+    }
 
     /// Creates a VAE with PyTorch's default initialisation, layer by layer in parameter order.
     public init(configuration: VAEConfiguration, generator: inout SeededGenerator) {
         precondition(configuration.problems.isEmpty, "VAE: invalid configuration: \(configuration.problems.joined(separator: "; "))")
         self.configuration = configuration
         let c = configuration
+        let store = ParameterStore(capacity: VAE.parameterCount(c))
+        self.store = store
         var layers: [Linear] = []
         var width = c.inputSize + c.classes
         for (k, h) in c.hidden.enumerated() {
-            layers.append(Linear(inputSize: width, outputSize: h, name: "encoder.\(k)", generator: &generator))
+            layers.append(Linear(inputSize: width, outputSize: h, name: "encoder.\(k)", store: store, generator: &generator))
             width = h
         }
         encoder = layers
-        meanHead = Linear(inputSize: width, outputSize: c.latent, name: "mu", generator: &generator)
-        logVarianceHead = Linear(inputSize: width, outputSize: c.latent, name: "logvar", generator: &generator)
+        meanHead = Linear(inputSize: width, outputSize: c.latent, name: "mu", store: store, generator: &generator)
+        logVarianceHead = Linear(inputSize: width, outputSize: c.latent, name: "logvar", store: store, generator: &generator)
         layers = []
         width = c.latent + c.classes
         for (k, h) in c.hidden.reversed().enumerated() {
-            layers.append(Linear(inputSize: width, outputSize: h, name: "decoder.\(k)", generator: &generator))
+            layers.append(Linear(inputSize: width, outputSize: h, name: "decoder.\(k)", store: store, generator: &generator))
             width = h
         }
         decoder = layers
-        outputLayer = Linear(inputSize: width, outputSize: c.inputSize, name: "output", generator: &generator)
+        outputLayer = Linear(inputSize: width, outputSize: c.inputSize, name: "output", store: store, generator: &generator)
     }
 
-    private init(configuration: VAEConfiguration, encoder: [Linear], meanHead: Linear, logVarianceHead: Linear,
-                 decoder: [Linear], outputLayer: Linear) {
-        self.configuration = configuration
-        self.encoder = encoder; self.meanHead = meanHead; self.logVarianceHead = logVarianceHead
-        self.decoder = decoder; self.outputLayer = outputLayer
-    }
-
-    /// A VAE reading this one's parameter values with gradients of its own (a data-parallel worker).
-    public func sharingValues() -> VAE {
-        VAE(configuration: configuration, encoder: encoder.map { $0.sharingValues() },
-            meanHead: meanHead.sharingValues(), logVarianceHead: logVarianceHead.sharingValues(),
-            decoder: decoder.map { $0.sharingValues() }, outputLayer: outputLayer.sharingValues())
+    /// A VAE reading `other`'s parameter values, with gradients of its own (a data-parallel worker).
+    public init(sharingValuesOf other: VAE) {
+        configuration = other.configuration
+        store = ParameterStore(sharingValuesOf: other.store)
+        var remaining = store.tensors[...]
+        func next(_ like: Linear) -> Linear {
+            let weight = remaining.removeFirst(), bias = remaining.removeFirst()
+            precondition(weight.name == like.weight.name && bias.name == like.bias.name, "VAE: parameter order differs")
+            return Linear(weight: weight, bias: bias)
+        }
+        encoder = other.encoder.map(next)
+        meanHead = next(other.meanHead)
+        logVarianceHead = next(other.logVarianceHead)
+        decoder = other.decoder.map(next)
+        outputLayer = next(other.outputLayer)
     }
 
     /// Every layer, in parameter order.
     public var layers: [Linear] { encoder + [meanHead, logVarianceHead] + decoder + [outputLayer] }
 
     /// Every parameter tensor, in a fixed order (encoder, mu, logvar, decoder, output; weight before bias).
-    public var parameters: [Tensor] { layers.flatMap(\.parameters) }
+    public var parameters: [Tensor] { store.tensors }
 
     /// The parameter with this name, if any.
     public func parameter(named name: String) -> Tensor? { parameters.first { $0.name == name } }
