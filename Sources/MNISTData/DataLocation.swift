@@ -1,0 +1,96 @@
+import Foundation
+
+/// Where the images come from, as chosen by `DataLocation.resolve(explicitFolder:currentDirectory:)`.
+public struct DataLocation: Sendable, Equatable {
+    /// Which rule picked the folder.
+    public enum Origin: String, Sendable, Equatable {
+        /// The folder given with `--data`.
+        case explicit
+        /// `./data/mnist` under the current directory.
+        case localFolder
+        /// The MNIST subset shipped with the program.
+        case bundled
+    }
+
+    /// The data folder (standard MNIST layout).
+    public let folder: URL
+    /// Which rule picked it.
+    public let origin: Origin
+    /// Human-readable description for the terminal, e.g. "bundled MNIST subset (4,000 train / 1,000 test images)".
+    public let description: String
+
+    /// Folder looked for under the current directory when no `--data` is given: `data/mnist`.
+    public static let localFolderPath = "data/mnist"
+    /// Description of the bundled data.
+    public static let bundledDescription = "bundled MNIST subset (4,000 train / 1,000 test images)"
+    /// Name of the resource folder holding the bundled data.
+    public static let bundledResourceName = "mnist-mini"
+
+    /// Picks the data folder: the explicit folder if given (it must exist), else `./data/mnist`
+    /// if it exists, else the bundled MNIST subset.
+    ///
+    /// - Parameters:
+    ///   - explicitFolder: the `--data` argument, absolute or relative to `currentDirectory`; `nil` if not given.
+    ///   - currentDirectory: base for relative paths; default the process's current directory.
+    /// - Throws: `DatasetError.folderNotFound` / `.notAFolder` for a bad explicit folder,
+    ///   `DatasetError.bundledDataMissing` when the bundled copy cannot be found.
+    public static func resolve(explicitFolder: String?, currentDirectory: URL? = nil) throws -> DataLocation {
+        let base = currentDirectory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+        if let explicitFolder {
+            let url = explicitFolder.hasPrefix("/")
+                ? URL(fileURLWithPath: explicitFolder, isDirectory: true)
+                : base.appendingPathComponent(explicitFolder, isDirectory: true)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+                throw DatasetError.folderNotFound(folder: url.path)
+            }
+            guard isDirectory.boolValue else { throw DatasetError.notAFolder(path: url.path) }
+            return DataLocation(folder: url, origin: .explicit, description: "data folder \(explicitFolder)")
+        }
+        let local = base.appendingPathComponent(localFolderPath, isDirectory: true)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: local.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            return DataLocation(folder: local, origin: .localFolder, description: "local folder ./\(localFolderPath)")
+        }
+        return DataLocation(folder: try bundledFolder(), origin: .bundled, description: bundledDescription)
+    }
+
+    /// The folder of the bundled MNIST subset (`mnist-mini`), found next to the program.
+    ///
+    /// Looks in the SwiftPM resource bundle beside the executable (through `Bundle.module`, which
+    /// is only touched once that bundle is known to exist, because it stops the program
+    /// otherwise), then in the source tree the program was built from.
+    ///
+    /// - Throws: `DatasetError.bundledDataMissing` listing the places searched.
+    public static func bundledFolder() throws -> URL {
+        var searched: [String] = []
+        func isFolder(_ url: URL) -> Bool {
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+        }
+        // SwiftPM names the resource bundle <package>_<target>.resources on Linux.
+        let resourceBundleName = "vae_MNISTData.resources"
+        let mainBundle = Bundle.main.bundleURL.appendingPathComponent(resourceBundleName, isDirectory: true)
+        if isFolder(mainBundle) {
+            if let url = Bundle.module.url(forResource: bundledResourceName, withExtension: nil), isFolder(url) {
+                return url
+            }
+            let direct = mainBundle.appendingPathComponent(bundledResourceName, isDirectory: true)
+            if isFolder(direct) { return direct }
+        }
+        searched.append(mainBundle.appendingPathComponent(bundledResourceName).path)
+        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+            let beside = executable.deletingLastPathComponent()
+                .appendingPathComponent(resourceBundleName, isDirectory: true)
+                .appendingPathComponent(bundledResourceName, isDirectory: true)
+            if isFolder(beside) { return beside }
+            if !searched.contains(beside.path) { searched.append(beside.path) }
+        }
+        let sourceTree = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Resources", isDirectory: true)
+            .appendingPathComponent(bundledResourceName, isDirectory: true)
+        if isFolder(sourceTree) { return sourceTree }
+        searched.append(sourceTree.path)
+        throw DatasetError.bundledDataMissing(searched: searched)
+    }
+}

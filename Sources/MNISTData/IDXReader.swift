@@ -1,0 +1,110 @@
+import Foundation
+
+/// Reads IDX files (the MNIST file format), gzip-compressed or raw, with every check done before
+/// any size from the file is trusted.
+///
+/// Layout: bytes 0–1 are zero, byte 2 is the element type code, byte 3 the number of
+/// dimensions `r`; then `r` big-endian UInt32 dimensions; then `product(dims) * width` bytes of
+/// big-endian elements, row-major, and nothing else.
+public enum IDXReader {
+    /// Default limit on the decompressed size of one file: 2 GiB.
+    public static let defaultMaximumBytes = 2 << 30
+
+    /// Reads and validates the IDX file at `url`; gzip is detected from the magic bytes `1f 8b`.
+    ///
+    /// - Parameters:
+    ///   - url: a file URL, `.gz` or raw.
+    ///   - maximumBytes: refuse files whose (decompressed) payload would exceed this many bytes;
+    ///     default `defaultMaximumBytes` (2 GiB). Checked before allocating.
+    /// - Returns: the array, shape and type from the header.
+    /// - Throws: `IDXError` naming the file and the problem.
+    public static func read(contentsOf url: URL, maximumBytes: Int = defaultMaximumBytes) throws -> IDXArray {
+        let path = url.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw IDXError.fileNotFound(file: path)
+        }
+        if isDirectory.boolValue { throw IDXError.isDirectory(file: path) }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
+           size > maximumBytes + maximumHeaderBytes {
+            throw IDXError.tooLarge(file: path, bytes: size, limitBytes: maximumBytes)
+        }
+        let contents: [UInt8]
+        do {
+            contents = [UInt8](try Data(contentsOf: url))
+        } catch {
+            throw IDXError.unreadable(file: path, reason: (error as NSError).localizedDescription)
+        }
+        return try decode(fileContents: contents, file: path, maximumBytes: maximumBytes)
+    }
+
+    /// Decodes the contents of an IDX file already in memory (gzip-compressed or raw).
+    ///
+    /// - Parameters:
+    ///   - fileContents: the bytes of the file as stored on disk.
+    ///   - file: the name used in error messages.
+    ///   - maximumBytes: limit on the decompressed payload; default 2 GiB.
+    /// - Throws: `IDXError`.
+    public static func decode(fileContents: [UInt8], file: String, maximumBytes: Int = defaultMaximumBytes) throws -> IDXArray {
+        if hasGzipMagic(fileContents) {
+            var stream = try GzipByteStream(compressed: fileContents, file: file)
+            return try decode(stream: &stream, file: file, maximumBytes: maximumBytes)
+        }
+        var stream = RawByteStream(bytes: fileContents)
+        return try decode(stream: &stream, file: file, maximumBytes: maximumBytes)
+    }
+
+    /// The largest possible header: 4 bytes plus 255 dimensions of 4 bytes.
+    static let maximumHeaderBytes = 4 + 4 * 255
+
+    static func decode<S: ByteStream>(stream: inout S, file: String, maximumBytes: Int) throws -> IDXArray {
+        var head = [UInt8](repeating: 0, count: 4)
+        let headCount = try head.withUnsafeMutableBytes { try stream.read(into: $0) }
+        if headCount >= 2 && (head[0] != 0 || head[1] != 0) {
+            throw IDXError.badMagic(file: file, firstBytes: Array(head[0..<headCount]))
+        }
+        if headCount == 1 && head[0] != 0 {
+            throw IDXError.badMagic(file: file, firstBytes: [head[0]])
+        }
+        guard headCount == 4 else { throw IDXError.headerTooShort(file: file, expectedBytes: 4, actualBytes: headCount) }
+        guard let elementType = IDXElementType(rawValue: head[2]) else {
+            throw IDXError.unsupportedElementType(file: file, code: head[2])
+        }
+        let rank = Int(head[3])
+        guard rank > 0 else { throw IDXError.zeroDimensions(file: file) }
+
+        let headerBytes = 4 + 4 * rank
+        var dimensionBytes = [UInt8](repeating: 0, count: 4 * rank)
+        let dimensionCount = try dimensionBytes.withUnsafeMutableBytes { try stream.read(into: $0) }
+        guard dimensionCount == 4 * rank else {
+            throw IDXError.headerTooShort(file: file, expectedBytes: headerBytes, actualBytes: 4 + dimensionCount)
+        }
+        var shape: [Int] = []
+        shape.reserveCapacity(rank)
+        for d in 0..<rank {
+            let b = dimensionBytes[(4 * d)...]
+            let value = UInt32(b[4 * d]) << 24 | UInt32(b[4 * d + 1]) << 16 | UInt32(b[4 * d + 2]) << 8 | UInt32(b[4 * d + 3])
+            shape.append(Int(value))
+        }
+        var payloadBytes = elementType.byteWidth
+        for d in shape {
+            let (product, overflow) = payloadBytes.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw IDXError.sizeOverflow(file: file, shape: shape) }
+            payloadBytes = product
+        }
+        guard payloadBytes <= maximumBytes else {
+            throw IDXError.tooLarge(file: file, bytes: payloadBytes, limitBytes: maximumBytes)
+        }
+
+        var payload = [UInt8](repeating: 0, count: payloadBytes)
+        let got = try payload.withUnsafeMutableBytes { try stream.read(into: $0) }
+        guard got == payloadBytes else {
+            throw IDXError.truncated(file: file, expectedBytes: headerBytes + payloadBytes, actualBytes: headerBytes + got)
+        }
+        // One byte more must not exist; for gzip this also runs the stream to its end, which checks the CRC.
+        var extra: UInt8 = 0
+        let extraCount = try withUnsafeMutableBytes(of: &extra) { try stream.read(into: $0) }
+        guard extraCount == 0 else { throw IDXError.trailingBytes(file: file, expectedBytes: headerBytes + payloadBytes) }
+        return IDXArray(elementType: elementType, shape: shape, bytes: payload)
+    }
+}
