@@ -9,7 +9,7 @@ import TensorCore
 ///
 /// Parameter names follow the PyTorch reference: `encoder.K.weight/bias`, `mu.*`, `logvar.*`,
 /// `decoder.K.*`, `output.*`, weights in the [out, in] layout.
-public final class VAE {
+public final class VAE: @unchecked Sendable {
     public let configuration: VAEConfiguration
     public let encoder: [Linear]
     public let meanHead: Linear
@@ -115,7 +115,7 @@ public struct VAEOutput {
 ///
 /// Write a batch into `input` (and `labels`, `noise`), call `forward()` then `backward()`; the
 /// parameters' gradients are then in `model.parameters[i].gradData`. Nothing is allocated per step.
-public final class VAEGraph {
+public final class VAEGraph: @unchecked Sendable {
     public let model: VAE
     public let batchSize: Int
     /// The examples, [batch, inputSize].

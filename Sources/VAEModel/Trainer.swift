@@ -1,0 +1,259 @@
+import Dispatch
+import Foundation
+import MNISTData
+import NN
+import TensorCore
+
+/// Average losses per example over a set of examples.
+public struct LossSummary: Codable, Equatable, Sendable {
+    /// (reconstruction + β · KL) per example.
+    public var loss: Double
+    /// Summed reconstruction loss per example.
+    public var reconstruction: Double
+    /// KL divergence per example.
+    public var kl: Double
+    /// How many examples were averaged.
+    public var examples: Int
+
+    public init(loss: Double, reconstruction: Double, kl: Double, examples: Int) {
+        self.loss = loss; self.reconstruction = reconstruction; self.kl = kl; self.examples = examples
+    }
+}
+
+/// What the trainer reports after each batch (for progress bars and logs).
+public struct BatchProgress: Sendable {
+    /// 1-based index of the batch just finished within the epoch.
+    public let batch: Int
+    /// Batches in the epoch.
+    public let batchCount: Int
+    /// Loss per example of the batch just finished.
+    public let batchLoss: Double
+    /// Loss per example averaged over the epoch so far.
+    public let runningLoss: Double
+    /// Examples processed so far in this epoch.
+    public let examples: Int
+    /// Seconds since the epoch started.
+    public let elapsed: Double
+}
+
+/// Time spent in each part of the training steps of an epoch (seconds, summed over steps).
+public struct StepTimings: Codable, Equatable, Sendable {
+    /// Drawing the batch: byte → float conversion, labels, noise.
+    public var batchPreparation: Double = 0
+    /// Forward and backward passes of all workers (run in parallel, wall time).
+    public var forwardBackward: Double = 0
+    /// Summing the workers' gradients and the Adam update (wall time).
+    public var optimizer: Double = 0
+    public init() {}
+}
+
+/// Trains a VAE with Adam over mini-batches, splitting each batch across worker threads.
+///
+/// With `threads` = T, every batch is cut into T contiguous row blocks; each worker runs forward and
+/// backward on its block with single-threaded sgemm into gradients of its own; then the gradients are
+/// summed in worker order (so results depend only on the seed and T) and Adam updates the flat parameter
+/// vector, each thread taking a slice. The workers own the cores: OpenBLAS is set to one thread.
+public final class Trainer {
+    public let model: VAE
+    public let optimizer: Adam
+    /// Rows per training batch (default 128).
+    public let batchSize: Int
+    /// Worker threads (default 1).
+    public let threads: Int
+    /// The training generator: batch order, noise ε and dynamic binarization draw from it in a fixed order.
+    public var generator: SeededGenerator
+    /// The seed evaluation noise is derived from (so evaluating never disturbs training's stream).
+    public let evaluationSeed: UInt64
+    /// Epochs completed so far (the next epoch is `epochsCompleted + 1`).
+    public var epochsCompleted = 0
+    /// Timings of the last epoch's steps.
+    public private(set) var lastTimings = StepTimings()
+
+    private let workers: [Worker]
+    private let batchNoise: Tensor
+
+    /// - Parameters:
+    ///   - model: the VAE to train (its parameters are updated in place).
+    ///   - learningRate: Adam's step size (default 1e-3).
+    ///   - batchSize: rows per batch (default 128).
+    ///   - threads: worker threads (default 1).
+    ///   - seed: seeds the training generator and evaluation noise.
+    public init(model: VAE, learningRate: Float = 1e-3, batchSize: Int = 128, threads: Int = 1, seed: UInt64) {
+        precondition(batchSize > 0, "Trainer: batch size must be positive")
+        precondition(threads > 0, "Trainer: thread count must be positive")
+        self.model = model
+        optimizer = Adam(parameters: model.parameters, settings: .init(learningRate: learningRate))
+        self.batchSize = batchSize
+        self.threads = threads
+        generator = SeededGenerator(seed: seed)
+        evaluationSeed = seed ^ 0x5EED_E7A1_0000_0000
+        workers = (0..<threads).map { index in Worker(model: index == 0 ? model : VAE(sharingValuesOf: model)) }
+        batchNoise = Tensor(shape: [batchSize, model.configuration.latent])
+        BLAS.setThreadCount(1)
+    }
+
+    /// Runs one epoch over `data` in a fresh random order and returns the average training losses.
+    /// - Parameter progress: called after every batch (on the calling thread).
+    public func trainEpoch(on data: TrainingData, progress: ((BatchProgress) -> Void)? = nil) -> LossSummary {
+        precondition(data.featureCount == model.configuration.inputSize,
+                     "Trainer: data has \(data.featureCount) features, the model \(model.configuration.inputSize)")
+        let schedule = BatchSchedule.shuffled(count: data.count, batchSize: batchSize, generator: &generator)
+        var timings = StepTimings()
+        let start = DispatchTime.now().uptimeNanoseconds
+        var reconstructionSum = 0.0, klSum = 0.0, lossSum = 0.0, seen = 0
+        let batchCount = schedule.batchCount
+        schedule.order.withUnsafeBufferPointer { order in
+            for b in 0..<batchCount {
+                let lower = b * batchSize, upper = min(lower + batchSize, order.count)
+                let indices = UnsafeBufferPointer(rebasing: order[lower..<upper])
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let blocks = prepare(indices: indices, data: data, generator: &generator)
+                let t1 = DispatchTime.now().uptimeNanoseconds
+                run(blocks) { graph in graph.forward(); graph.backward() }
+                let t2 = DispatchTime.now().uptimeNanoseconds
+                applyGradients(activeWorkers: blocks.count)
+                let t3 = DispatchTime.now().uptimeNanoseconds
+                timings.batchPreparation += Double(t1 - t0) * 1e-9
+                timings.forwardBackward += Double(t2 - t1) * 1e-9
+                timings.optimizer += Double(t3 - t2) * 1e-9
+                var batchReconstruction = 0.0, batchKL = 0.0, batchLoss = 0.0
+                for w in 0..<blocks.count {
+                    let out = workers[w].graph(rows: blocks[w].count).output
+                    batchReconstruction += Double(out.reconstructionLoss.scalar)
+                    batchKL += Double(out.kl.scalar)
+                    batchLoss += Double(out.loss.scalar)
+                }
+                reconstructionSum += batchReconstruction; klSum += batchKL; lossSum += batchLoss
+                seen += indices.count
+                if let progress {
+                    progress(BatchProgress(batch: b + 1, batchCount: batchCount, batchLoss: batchLoss / Double(indices.count),
+                                           runningLoss: lossSum / Double(seen), examples: seen,
+                                           elapsed: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9))
+                }
+            }
+        }
+        lastTimings = timings
+        epochsCompleted += 1
+        let n = Double(max(seen, 1))
+        return LossSummary(loss: lossSum / n, reconstruction: reconstructionSum / n, kl: klSum / n, examples: seen)
+    }
+
+    /// The average loss over `data` in order, one z sample per example (the reference's test loss:
+    /// per example, summed reconstruction loss + β · KL). Parameters are not changed.
+    /// - Parameter noiseSeed: seeds ε (default: derived from the trainer's seed and the epoch).
+    public func evaluate(on data: TrainingData, noiseSeed: UInt64? = nil) -> LossSummary {
+        precondition(data.featureCount == model.configuration.inputSize,
+                     "Trainer: data has \(data.featureCount) features, the model \(model.configuration.inputSize)")
+        var noiseGenerator = SeededGenerator(seed: noiseSeed ?? (evaluationSeed &+ UInt64(epochsCompleted)))
+        let schedule = BatchSchedule.sequential(count: data.count, batchSize: batchSize)
+        var reconstructionSum = 0.0, klSum = 0.0, lossSum = 0.0
+        schedule.order.withUnsafeBufferPointer { order in
+            for b in 0..<schedule.batchCount {
+                let lower = b * batchSize, upper = min(lower + batchSize, order.count)
+                let blocks = prepare(indices: UnsafeBufferPointer(rebasing: order[lower..<upper]), data: data,
+                                     generator: &noiseGenerator)
+                run(blocks) { graph in graph.forward() }
+                for w in 0..<blocks.count {
+                    let out = workers[w].graph(rows: blocks[w].count).output
+                    reconstructionSum += Double(out.reconstructionLoss.scalar)
+                    klSum += Double(out.kl.scalar)
+                    lossSum += Double(out.loss.scalar)
+                }
+            }
+        }
+        let n = Double(max(data.count, 1))
+        return LossSummary(loss: lossSum / n, reconstruction: reconstructionSum / n, kl: klSum / n, examples: data.count)
+    }
+
+    // MARK: Steps
+
+    /// Cuts `indices` into one contiguous block per active worker and writes each block's inputs,
+    /// labels and noise into that worker's graph. Draws happen in batch order, whatever the split.
+    private func prepare(indices: UnsafeBufferPointer<Int>, data: TrainingData,
+                         generator: inout SeededGenerator) -> [Range<Int>] {
+        let rows = indices.count
+        let active = min(threads, rows)
+        var blocks: [Range<Int>] = []
+        blocks.reserveCapacity(active)
+        var lower = 0
+        for w in 0..<active {
+            let size = rows / active + (w < rows % active ? 1 : 0)
+            blocks.append(lower..<(lower + size))
+            lower += size
+        }
+        let latent = model.configuration.latent
+        generator.fillNormal(UnsafeMutableBufferPointer(start: batchNoise.data, count: rows * latent))
+        for (w, block) in blocks.enumerated() {
+            let graph = workers[w].graph(rows: block.count)
+            let part = UnsafeBufferPointer(rebasing: indices[block])
+            data.fillBatch(indices: part, into: graph.input.data, generator: &generator)
+            graph.noise.copyValues(from: batchNoise.data + block.lowerBound * latent)
+            if let labels = graph.labels {
+                data.fillOneHot(indices: part, into: labels.buffer)
+            }
+        }
+        return blocks
+    }
+
+    /// Runs `body` on each active worker's graph, in parallel when there is more than one.
+    private func run(_ blocks: [Range<Int>], _ body: @escaping @Sendable (VAEGraph) -> Void) {
+        if blocks.count == 1 {
+            body(workers[0].graph(rows: blocks[0].count))
+            return
+        }
+        let graphs = blocks.enumerated().map { workers[$0.offset].graph(rows: $0.element.count) }
+        let box = UncheckedBox(graphs)
+        DispatchQueue.concurrentPerform(iterations: graphs.count) { w in body(box.value[w]) }
+    }
+
+    /// Sums the workers' gradients into the model's (worker 0 writes there directly) and takes one
+    /// Adam step, each thread handling one slice of the flat parameter vector.
+    private func applyGradients(activeWorkers: Int) {
+        let coefficients = optimizer.beginStep()
+        let total = model.store.capacity
+        let values = UncheckedBox(model.store.values), gradientBox = UncheckedBox(model.store.gradients)
+        let others = workers[1..<activeWorkers].map { UncheckedBox($0.model.store.gradients) }
+        let optimizer = self.optimizer
+        let slices = threads
+        let sliceWork: @Sendable (Int) -> Void = { s in
+            let gradients = gradientBox.value
+            // Slices aligned to 16 floats (64 bytes) so no two threads share a cache line.
+            let chunk = ((total + slices - 1) / slices + 15) & ~15
+            let lower = min(s * chunk, total), upper = min(lower + chunk, total)
+            if lower >= upper { return }
+            for other in others {
+                let g = other.value
+                for i in lower..<upper { gradients[i] += g[i] }
+            }
+            optimizer.update(range: lower..<upper, values: values.value, gradients: gradients, coefficients: coefficients)
+        }
+        if slices == 1 {
+            sliceWork(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: slices, execute: sliceWork)
+        }
+        for w in 0..<activeWorkers { workers[w].model.store.zeroGrad() }
+    }
+}
+
+/// One data-parallel worker: a view of the model with its own gradients, and a recorded graph per
+/// row count it has seen (the full block size and the last partial batch's).
+final class Worker: @unchecked Sendable {
+    let model: VAE
+    private var graphs: [Int: VAEGraph] = [:]
+
+    init(model: VAE) { self.model = model }
+
+    func graph(rows: Int) -> VAEGraph {
+        if let graph = graphs[rows] { return graph }
+        let graph = VAEGraph(model: model, batchSize: rows)
+        graphs[rows] = graph
+        return graph
+    }
+}
+
+/// Carries a non-Sendable value into a concurrent closure whose accesses are known to be disjoint.
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
