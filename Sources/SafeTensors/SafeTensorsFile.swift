@@ -10,9 +10,10 @@ import Foundation
 ///
 /// Output is deterministic — the same tensors and metadata always encode to the same bytes,
 /// whatever order the tensors were added in:
-/// - tensors are laid out in the buffer ordered by element size, largest first, then by name
-///   (UTF-8 byte order), like the reference Python library; this keeps every tensor aligned to its
-///   element size;
+/// - tensors are laid out in the buffer in the reference library's order: by dtype
+///   (U64, I64, F64, F32, I32, BF16, F16, U8), then by name (UTF-8 byte order); so the buffer
+///   matches what the Python `safetensors` package writes for the same tensors, and every tensor
+///   is aligned to its element size;
 /// - the JSON has no whitespace and all keys (tensor names, entry fields, metadata keys) sorted by
 ///   UTF-8 bytes; `"__metadata__"` is omitted when the metadata is empty;
 /// - the header is padded with spaces to a multiple of 8 bytes.
@@ -168,11 +169,11 @@ public struct SafeTensorsFile: Sendable, Equatable {
     // MARK: Writing
 
     /// The tensors in the order their data is laid out in an encoded file:
-    /// element size descending, then name by UTF-8 bytes.
+    /// dtype in the reference library's order, then name by UTF-8 bytes.
     var tensorsInLayoutOrder: [NamedTensor] {
         tensors.sorted { left, right in
-            if left.dtype.byteCount != right.dtype.byteCount {
-                return left.dtype.byteCount > right.dtype.byteCount
+            if left.dtype.layoutRank != right.dtype.layoutRank {
+                return left.dtype.layoutRank < right.dtype.layoutRank
             }
             return utf8Precedes(left.name, right.name)
         }

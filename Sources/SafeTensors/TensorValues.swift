@@ -27,6 +27,22 @@ public enum SafeTensorsDType: String, CaseIterable, Sendable, Hashable {
         }
     }
 
+    /// Position in the buffer layout of written files, first is 0. This is the order the reference
+    /// `safetensors` library uses (its dtype enum, descending), which also keeps each tensor aligned
+    /// to its element size because the sizes never increase along it.
+    var layoutRank: Int {
+        switch self {
+        case .uint64: return 0
+        case .int64: return 1
+        case .float64: return 2
+        case .float32: return 3
+        case .int32: return 4
+        case .bfloat16: return 5
+        case .float16: return 6
+        case .uint8: return 7
+        }
+    }
+
     /// Whether the elements are floating-point numbers (convertible to `Float`).
     public var isFloatingPoint: Bool {
         switch self {

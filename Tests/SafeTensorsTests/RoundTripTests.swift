@@ -132,3 +132,29 @@ private func sampleCheckpoint() -> SafeTensorsFile {
     #expect(try file.floatValues(named: "y", expectedShape: []) == [2])
     #expect(file.metadata.isEmpty)
 }
+
+@Test func bufferLayoutFollowsTheReferenceDTypeOrderThenName() throws {
+    let decoded = try SafeTensorsFile(data: sampleCheckpoint().encoded())
+    // Reading returns tensors in buffer order.
+    #expect(decoded.names == [
+        "rng.state", "optimizer.step", "optimizer.learning_rate",
+        "empty", "encoder.fc1.bias", "encoder.fc1.weight",
+        "counts", "brain", "half", "labels",
+    ])
+}
+
+@Test func everyTensorStartsAlignedToItsElementSize() throws {
+    let bytes = sampleCheckpoint().encoded()
+    let headerLength = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+    let header = try #require(try JSONSerialization.jsonObject(with: bytes.subdata(in: 8 ..< 8 + headerLength)) as? [String: Any])
+    let sizes = ["F64": 8, "I64": 8, "U64": 8, "F32": 4, "I32": 4, "F16": 2, "BF16": 2, "U8": 1]
+    var checked = 0
+    for (name, entry) in header where name != "__metadata__" {
+        let fields = try #require(entry as? [String: Any])
+        let begin = try #require((fields["data_offsets"] as? [Int])?.first)
+        let size = try #require(sizes[fields["dtype"] as? String ?? ""])
+        #expect((8 + headerLength + begin) % size == 0, "\(name) starts at \(begin)")
+        checked += 1
+    }
+    #expect(checked == 10)
+}
