@@ -1,0 +1,200 @@
+import Foundation
+import NN
+import SafeTensors
+import TensorCore
+
+/// Problems with a saved model or trainer state, each naming the file and what to do.
+public enum CheckpointError: Error, CustomStringConvertible, LocalizedError, Equatable {
+    /// No checkpoint where one was expected.
+    case notFound(path: String, hint: String)
+    /// The file is not a readable safetensors file.
+    case unreadable(path: String, reason: String)
+    /// The file is safetensors but not a vae checkpoint (no or bad configuration metadata).
+    case notAVAECheckpoint(path: String, reason: String)
+    /// A tensor is missing or has the wrong shape.
+    case tensorMismatch(path: String, reason: String)
+    /// Values that are NaN or infinite.
+    case nonFiniteValues(path: String, tensor: String)
+    /// The checkpoint's architecture differs from what the flags ask for.
+    case architectureMismatch(path: String, differences: [String])
+    /// The trainer state does not belong to this model or these settings.
+    case stateMismatch(path: String, reason: String)
+    /// Writing failed (nothing partial is left behind).
+    case writeFailed(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .notFound(path, hint):
+            return "\(path): no checkpoint found. \(hint)"
+        case let .unreadable(path, reason):
+            return "\(path): cannot read the checkpoint: \(reason)"
+        case let .notAVAECheckpoint(path, reason):
+            return "\(path): not a vae checkpoint (\(reason)). Pass a model.safetensors written by 'vae train'."
+        case let .tensorMismatch(path, reason):
+            return "\(path): the checkpoint is damaged or from another model: \(reason). Train again or pass another --model."
+        case let .nonFiniteValues(path, tensor):
+            return "\(path): tensor \(tensor) holds NaN or infinite values (training diverged?). Train again with a lower --lr."
+        case let .architectureMismatch(path, differences):
+            return "\(path): the checkpoint's architecture differs from the flags given: \(differences.joined(separator: "; ")). "
+                + "Drop those flags to use the checkpoint's, or start a new run without --resume."
+        case let .stateMismatch(path, reason):
+            return "\(path): the trainer state does not fit: \(reason). Resume from the run folder that wrote it."
+        case let .writeFailed(path, reason):
+            return "\(path): cannot write: \(reason). Check that the folder exists and is writable, or pass another --out."
+        }
+    }
+
+    public var errorDescription: String? { description }
+}
+
+/// Saving and loading models (PyTorch-compatible safetensors) and the trainer's exact state.
+///
+/// The model file holds every parameter under the reference's names (`encoder.0.weight`, `mu.bias`, …,
+/// F32, [out, in] layout) and the configuration as JSON in the header's `__metadata__` ("vae_config"),
+/// so `safetensors.torch.load_file` gives a state dict for the equivalent PyTorch module.
+/// The trainer-state file holds Adam's moments and step, the generator state and the epoch count.
+public enum Checkpoint {
+    public static let modelFileName = "model.safetensors"
+    public static let trainerStateFileName = "trainer-state.safetensors"
+    static let formatKey = "format", formatValue = "vae-checkpoint-1", configurationKey = "vae_config"
+
+    // MARK: Model
+
+    /// The model as a safetensors file (parameters plus configuration metadata).
+    public static func modelFile(_ model: VAE, metadata extra: [String: String] = [:]) -> SafeTensorsFile {
+        var metadata = extra
+        metadata[formatKey] = formatValue
+        metadata[configurationKey] = encodeJSON(model.configuration)
+        let tensors = model.parameters.map { NamedTensor(name: $0.name, shape: $0.shape, floats: $0.values) }
+        return SafeTensorsFile(tensors: tensors, metadata: metadata)
+    }
+
+    /// Writes the model to `url` atomically.
+    public static func saveModel(_ model: VAE, to url: URL, metadata: [String: String] = [:]) throws {
+        do { try modelFile(model, metadata: metadata).write(to: url) } catch {
+            throw CheckpointError.writeFailed(path: url.path, reason: "\(error)")
+        }
+    }
+
+    /// The configuration stored in a model file, without building the model.
+    public static func configuration(of file: SafeTensorsFile, path: String) throws -> VAEConfiguration {
+        guard file.metadata[formatKey] == formatValue, let json = file.metadata[configurationKey] else {
+            throw CheckpointError.notAVAECheckpoint(path: path, reason: "its metadata has no \(configurationKey)")
+        }
+        guard let configuration = try? JSONDecoder().decode(VAEConfiguration.self, from: Data(json.utf8)) else {
+            throw CheckpointError.notAVAECheckpoint(path: path, reason: "its \(configurationKey) metadata is not a valid configuration")
+        }
+        let problems = configuration.problems
+        guard problems.isEmpty else {
+            throw CheckpointError.notAVAECheckpoint(path: path, reason: problems.joined(separator: "; "))
+        }
+        return configuration
+    }
+
+    /// Reads a model from `url`, checking every tensor's presence, shape and finiteness.
+    public static func loadModel(from url: URL) throws -> VAE {
+        let file = try readFile(url)
+        let configuration = try configuration(of: file, path: url.path)
+        var generator = SeededGenerator(seed: 0)
+        let model = VAE(configuration: configuration, generator: &generator)
+        try load(file, into: model.parameters, path: url.path)
+        let expected = Set(model.parameters.map(\.name))
+        if let extra = file.names.first(where: { !expected.contains($0) }) {
+            throw CheckpointError.tensorMismatch(path: url.path, reason: "unexpected tensor \(extra)")
+        }
+        return model
+    }
+
+    // MARK: Trainer state
+
+    /// Writes Adam's moments and step, the generator state and the epoch count to `url` atomically.
+    /// - Parameter metadata: extra strings to keep (the training settings).
+    public static func saveTrainerState(_ trainer: Trainer, to url: URL, metadata: [String: String] = [:]) throws {
+        var tensors: [NamedTensor] = []
+        let adam = trainer.optimizer
+        for (index, p) in adam.parameters.enumerated() {
+            let offset = adam.offsets[index]
+            tensors.append(NamedTensor(name: "adam.exp_avg.\(p.name)", shape: p.shape,
+                                       floats: Array(UnsafeBufferPointer(start: adam.firstMoments + offset, count: p.count))))
+            tensors.append(NamedTensor(name: "adam.exp_avg_sq.\(p.name)", shape: p.shape,
+                                       floats: Array(UnsafeBufferPointer(start: adam.secondMoments + offset, count: p.count))))
+        }
+        tensors.append(NamedTensor(name: "adam.step", shape: [1], int64s: [Int64(adam.step)]))
+        tensors.append(NamedTensor(name: "generator.state", shape: [4], uint64s: trainer.generator.stateWords))
+        tensors.append(NamedTensor(name: "trainer.epochs_completed", shape: [1], int64s: [Int64(trainer.epochsCompleted)]))
+        var meta = metadata
+        meta[formatKey] = formatValue
+        do { try SafeTensorsFile(tensors: tensors, metadata: meta).write(to: url) } catch {
+            throw CheckpointError.writeFailed(path: url.path, reason: "\(error)")
+        }
+    }
+
+    /// The metadata of a trainer-state file (the training settings saved with it).
+    public static func trainerStateMetadata(at url: URL) throws -> [String: String] {
+        try readFile(url).metadata
+    }
+
+    /// Restores Adam's moments and step, the generator state and the epoch count into `trainer`.
+    public static func restoreTrainerState(into trainer: Trainer, from url: URL) throws {
+        let file = try readFile(url)
+        let path = url.path
+        guard file.metadata[formatKey] == formatValue else {
+            throw CheckpointError.stateMismatch(path: path, reason: "not a vae trainer-state file")
+        }
+        let adam = trainer.optimizer
+        do {
+            for (index, p) in adam.parameters.enumerated() {
+                let offset = adam.offsets[index]
+                let m = try file.floatValues(named: "adam.exp_avg.\(p.name)", expectedShape: p.shape)
+                let v = try file.floatValues(named: "adam.exp_avg_sq.\(p.name)", expectedShape: p.shape)
+                (adam.firstMoments + offset).update(from: m, count: p.count)
+                (adam.secondMoments + offset).update(from: v, count: p.count)
+            }
+            let step = try file.int64Values(named: "adam.step", expectedShape: [1])[0]
+            let words = try file.uint64Values(named: "generator.state", expectedShape: [4])
+            let epochs = try file.int64Values(named: "trainer.epochs_completed", expectedShape: [1])[0]
+            guard step >= 0, epochs >= 0, words.contains(where: { $0 != 0 }) else {
+                throw CheckpointError.stateMismatch(path: path, reason: "negative step or epoch count, or an all-zero generator state")
+            }
+            adam.step = Int(step)
+            trainer.generator = SeededGenerator(stateWords: words)
+            trainer.epochsCompleted = Int(epochs)
+        } catch let error as SafeTensorsError {
+            throw CheckpointError.stateMismatch(path: path, reason: error.description)
+        }
+    }
+
+    // MARK: Helpers
+
+    static func readFile(_ url: URL) throws -> SafeTensorsFile {
+        do { return try SafeTensorsFile(contentsOf: url) } catch {
+            switch error {
+            case .fileNotFound:
+                throw CheckpointError.notFound(path: url.path, hint: "Train a model first with 'vae train', or pass --model PATH.")
+            default:
+                throw CheckpointError.unreadable(path: url.path, reason: error.description)
+            }
+        }
+    }
+
+    static func load(_ file: SafeTensorsFile, into parameters: [Tensor], path: String) throws {
+        for p in parameters {
+            let values: [Float]
+            do { values = try file.floatValues(named: p.name, expectedShape: p.shape) } catch {
+                throw CheckpointError.tensorMismatch(path: path, reason: error.description)
+            }
+            guard values.allSatisfy(\.isFinite) else { throw CheckpointError.nonFiniteValues(path: path, tensor: p.name) }
+            p.values = values
+        }
+    }
+
+    /// Compact, key-sorted JSON (stable bytes for identical values).
+    public static func encodeJSON<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) else {
+            preconditionFailure("encodeJSON: \(T.self) failed to encode")
+        }
+        return text
+    }
+}
