@@ -215,24 +215,20 @@ public struct ScatterPlot: Sendable {
         let capHeight = BitmapFont.capHeight * scale
         let titleBlock = options.title == nil ? 0 : lineHeight + 2 * gap
 
-        // Tick count depends on the plot size, which depends (weakly) on label widths; estimate first.
-        let estimatedPlotWidth = options.width - 2 * outerMargin - 2 * lineHeight - 8 * BitmapFont.advance * scale
-        let estimatedPlotHeight = options.height - titleBlock - 2 * outerMargin - 2 * lineHeight - 4 * gap
-        // Aim for ticks at least six character widths apart.
+        // Vertical layout does not depend on the tick labels, so the y ticks come first; their label
+        // width fixes the left margin, which fixes the plot width and so the x ticks.
+        // Ticks are aimed at least six character widths apart.
         let tickSpacing = 6 * BitmapFont.advance * scale
-        let xTarget = min(10, max(2, estimatedPlotWidth / tickSpacing))
-        let yTarget = min(10, max(2, estimatedPlotHeight / tickSpacing))
-        let xTicks = niceTicks(from: xRange.low, to: xRange.high, targetCount: xTarget)
-        let yTicks = niceTicks(from: yRange.low, to: yRange.high, targetCount: yTarget)
-
-        let yLabelWidth = yTicks.labels.map { BitmapFont.textSize($0, scale: scale).width }.max() ?? 0
-        let lastXLabelWidth = xTicks.labels.last.map { BitmapFont.textSize($0, scale: scale).width } ?? 0
-        let left = outerMargin + lineHeight + 2 * gap + yLabelWidth + gap + tickLength
-        let right = max(outerMargin, lastXLabelWidth / 2 + gap)
         let top = outerMargin + titleBlock + capHeight / 2
         let bottom = tickLength + gap + capHeight + 2 * gap + lineHeight + outerMargin
-        let frame = PixelRect(x: left, y: top,
-                              width: max(3, options.width - left - right), height: max(3, options.height - top - bottom))
+        let frameHeight = max(3, options.height - top - bottom)
+        let yTicks = niceTicks(from: yRange.low, to: yRange.high, targetCount: min(10, max(2, frameHeight / tickSpacing)))
+        let yLabelWidth = yTicks.labels.map { BitmapFont.textSize($0, scale: scale).width }.max() ?? 0
+        let left = outerMargin + lineHeight + 2 * gap + yLabelWidth + gap + tickLength
+        let right = max(outerMargin, 3 * BitmapFont.advance * scale)  // room for half of the last x label
+        let frameWidth = max(3, options.width - left - right)
+        let xTicks = niceTicks(from: xRange.low, to: xRange.high, targetCount: min(10, max(2, frameWidth / tickSpacing)))
+        let frame = PixelRect(x: left, y: top, width: frameWidth, height: frameHeight)
         let plotArea = PixelRect(x: frame.x + 1, y: frame.y + 1, width: frame.width - 2, height: frame.height - 2)
 
         var canvas = RGBImage(width: options.width, height: options.height, fill: .white)
