@@ -138,7 +138,7 @@ public struct ScatterPlotOptions: Sendable {
     public var width: Int
     /// Image height in pixels (default 640).
     public var height: Int
-    /// Title centered above the plot (default none).
+    /// Title centered above the plot frame (default none).
     public var title: String?
     /// Title of the horizontal axis (default "x").
     public var xLabel: String
@@ -217,8 +217,8 @@ public struct ScatterPlot: Sendable {
 
         // Vertical layout does not depend on the tick labels, so the y ticks come first; their label
         // width fixes the left margin, which fixes the plot width and so the x ticks.
-        // Ticks are aimed at least six character widths apart.
-        let tickSpacing = 6 * BitmapFont.advance * scale
+        // Ticks are aimed at least five character widths apart.
+        let tickSpacing = 5 * BitmapFont.advance * scale
         let top = outerMargin + titleBlock + capHeight / 2
         let bottom = tickLength + gap + capHeight + 2 * gap + lineHeight + outerMargin
         let frameHeight = max(3, options.height - top - bottom)
@@ -276,7 +276,10 @@ public struct ScatterPlot: Sendable {
                         scale: scale, orientation: .rotatedCounterclockwise)
         if let title = options.title {
             let size = BitmapFont.textSize(title, scale: scale)
-            canvas.drawText(title, x: (options.width - size.width) / 2, y: outerMargin, scale: scale)
+            // Centered over the frame when it fits there, else over the whole image.
+            let centeredOverFrame = frame.x + (frame.width - size.width) / 2
+            let x = size.width <= frame.width ? centeredOverFrame : (options.width - size.width) / 2
+            canvas.drawText(title, x: x, y: outerMargin, scale: scale)
         }
 
         // Legend in the corner of the plot area that hides the fewest points.
@@ -296,8 +299,12 @@ public struct ScatterPlot: Sendable {
                 PixelPoint(x: plotArea.x + inset, y: plotArea.maxY - inset - size.height),
             ]
             let candidates = corners.map { PixelRect(x: $0.x, y: $0.y, width: size.width, height: size.height) }
-            let covered = candidates.map { box in
-                series.reduce(0) { count, s in
+            // Count points in each box widened by a small margin, so the legend also keeps clear of nearby points.
+            let clearance = options.pointRadius + inset
+            let covered: [Int] = candidates.map { candidate in
+                let box = PixelRect(x: candidate.x - clearance, y: candidate.y - clearance,
+                                    width: candidate.width + 2 * clearance, height: candidate.height + 2 * clearance)
+                return series.reduce(0) { count, s in
                     count + s.points.reduce(0) { c, p in
                         guard p.x.isFinite && p.y.isFinite else { return c }
                         let px = Self.pixelX(Double(p.x), range: xRange, area: plotArea)

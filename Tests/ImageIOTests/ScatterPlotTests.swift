@@ -192,7 +192,9 @@ import Testing
         let plot = Self.squarePlot(title: "Swiss roll")
         let image = plot.image
         let size = BitmapFont.textSize("Swiss roll", scale: 2)
-        let titleBox = PixelRect(x: (640 - size.width) / 2, y: 12, width: size.width, height: size.height)
+        let frame = PixelRect(x: plot.plotArea.x - 1, y: plot.plotArea.y - 1,
+                              width: plot.plotArea.width + 2, height: plot.plotArea.height + 2)
+        let titleBox = PixelRect(x: frame.x + (frame.width - size.width) / 2, y: 12, width: size.width, height: size.height)
         // Everything above the y-tick labels is the title.
         var inkAbove = 0
         for y in 0..<35 {
@@ -274,5 +276,16 @@ import Testing
         let gridURL = output.appendingPathComponent("sample-grid.png")
         try grid.writePNG(to: gridURL)
         #expect(try GrayImage.readPNG(from: gridURL) == grid)
+
+        // Every glyph of the font.
+        let lines = ["THE QUICK BROWN FOX JUMPS OVER", "the lazy dog, jumping quickly!",
+                     "0123456789 -.,:;()[]=+_/%!?'*<>|"]
+        var sheet = RGBImage(width: 400, height: 3 * 30 + 10)
+        for (row, line) in lines.enumerated() {
+            sheet.drawText(line, x: 5, y: 5 + 30 * row, scale: 2)
+        }
+        let sheetURL = output.appendingPathComponent("sample-font.png")
+        try sheet.writePNG(to: sheetURL)
+        #expect(try RGBImage.readPNG(from: sheetURL) == sheet)
     }
 }
