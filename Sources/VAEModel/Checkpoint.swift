@@ -198,3 +198,8 @@ public enum Checkpoint {
         return text
     }
 }
+
+extension Checkpoint {
+    /// The `__metadata__` of a model file.
+    public static func metadata(ofModelAt url: URL) throws -> [String: String] { try readFile(url).metadata }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import MNISTData
+import TensorCore
+import VAEModel
+
+extension Activation: ExpressibleByArgument {}
+extension OutputActivation: ExpressibleByArgument {}
+extension ReconstructionLoss: ExpressibleByArgument {}
+extension DatasetKind: ExpressibleByArgument {}
+
+/// `--model`: which saved model `sample` and `reconstruct` read.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "A model.safetensors file or a run folder (default: the most recent run under ./\(RunFolder.defaultRoot)).",
+        valueName: "path"))
+    var model: String?
+
+    /// The model file to read, saying which one when it was found by default.
+    func resolveModelURL() throws -> URL {
+        if let model { return try RunFolder.modelURL(for: model) }
+        let root = URL(fileURLWithPath: RunFolder.defaultRoot, isDirectory: true)
+        guard let run = RunFolder.latest(in: root) else { throw RunFolderError.noRuns(root: RunFolder.defaultRoot) }
+        let relative = RunFolder.defaultRoot + "/" + run.url.lastPathComponent + "/" + Checkpoint.modelFileName
+        printError("Using model \(relative) (the most recent run)")
+        return run.modelURL
+    }
+}
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// The run settings saved in a model file's metadata, if any.
+func savedTrainingSettings(modelURL: URL) -> TrainingSettings? {
+    let stateURL = modelURL.deletingLastPathComponent().appendingPathComponent("config.json")
+    if let data = try? Data(contentsOf: stateURL),
+       let configuration = try? JSONDecoder().decode(RunConfiguration.self, from: data) {
+        return configuration.training
+    }
+    return nil
+}
+
+/// Parses a comma list of positive integers such as `512,256`.
+func parseWidths(_ text: String) -> [Int]? {
+    let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    let values = parts.compactMap { Int($0) }
+    guard !parts.isEmpty, values.count == parts.count, values.allSatisfy({ $0 > 0 }) else { return nil }
+    return values
+}
+
+/// Writes a line to standard output at once (unbuffered, so logs keep their order when piped).
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import ImageIO
+import MNISTData
+import TensorCore
+import VAEModel
+
+struct Sample: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw samples from a trained model into a PNG grid (or a scatter plot for the Swiss roll).",
+        discussion: """
+            Decodes z ~ N(0, I) and lays the images out like torchvision's make_grid (black padding). \
+            A conditional model draws --label K, or by default one row per class.
+            """)
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: ArgumentHelp("Number of samples (default 64; 10 rows of --nrow for a conditional model; 1,000 points for the Swiss roll).",
+                               valueName: "n"))
+    var n: Int?
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file.", valueName: "file"))
+    var output: String = "samples.png"
+    @Option(help: ArgumentHelp("Images per row.", valueName: "n"))
+    var nrow: Int = 8
+    @Option(help: ArgumentHelp("Pixels of black padding between images.", valueName: "pixels"))
+    var padding: Int = 2
+    @Option(help: ArgumentHelp("Random seed for z.", valueName: "n"))
+    var seed: UInt64 = 0
+    @Option(help: ArgumentHelp("Class to draw (conditional models only).", valueName: "k"))
+    var label: Int?
+
+    func validate() throws {
+        if let n, n <= 0 { throw ValidationError("--n must be at least 1 (got \(n)).") }
+        if let n, n > 100_000 { throw ValidationError("--n must be at most 100,000 (got \(n)).") }
+        guard nrow > 0 else { throw ValidationError("--nrow must be at least 1 (got \(nrow)).") }
+        guard (0...64).contains(padding) else { throw ValidationError("--padding must be between 0 and 64 (got \(padding)).") }
+        if let label, label < 0 { throw ValidationError("--label must be 0 or more (got \(label)).") }
+        guard !output.isEmpty else { throw ValidationError("-o/--output needs a file name.") }
+    }
+
+    func run() throws {
+        let modelURL = try modelOptions.resolveModelURL()
+        let model = try Checkpoint.loadModel(from: modelURL)
+        let c = model.configuration
+        var generator = SeededGenerator(seed: seed)
+        let url = URL(fileURLWithPath: output)
+
+        if let label, !c.isConditional {
+            throw ValidationError("--label \(label) needs a conditional model; \(displayPath(modelURL)) is unconditional.")
+        }
+        if let label, label >= c.classes {
+            throw ValidationError("--label must be below \(c.classes) for this model (got \(label)).")
+        }
+
+        guard let height = c.imageHeight, let width = c.imageWidth else {
+            // Points, not images: the Swiss roll's scatter plot of training data and samples.
+            guard c.inputSize == 2, let settings = savedTrainingSettings(modelURL: modelURL) ?? trainingSettings(of: modelURL),
+                  settings.dataset == .swissRoll else {
+                throw ValidationError("\(displayPath(modelURL)) has no image size and is not a Swiss-roll model; cannot draw it.")
+            }
+            let data = try LoadedData.load(settings, requireLabels: false)
+            let generated = model.sample(count: n ?? 1000, generator: &generator)
+            try SamplePlots.swissRoll(training: data.points ?? [], generated: generated, title: "Swiss roll: data and samples")
+                .writePNG(to: url)
+            say("Wrote \(output): \(formatThousands(n ?? 1000)) generated points over \(formatThousands((data.points?.count ?? 0) / 2)) training points")
+            return
+        }
+
+        var labels: [Int]?
+        let count: Int
+        if c.isConditional {
+            count = n ?? c.classes * nrow
+            labels = (0..<count).map { label ?? (($0 / nrow) % c.classes) }
+        } else {
+            count = n ?? 64
+        }
+        let images = model.sample(count: count, labels: labels, generator: &generator)
+        let grid = makeImageGrid(images: images, imageCount: count, imageHeight: height, imageWidth: width,
+                                 imagesPerRow: nrow, padding: padding,
+                                 normalization: c.output == .tanh ? .symmetricUnit : .none)
+        try grid.writePNG(to: url)
+        var what = "\(count) samples"
+        if let label { what += " of class \(label)" } else if c.isConditional { what += ", one row per class" }
+        say("Wrote \(output): \(what), \(grid.width)×\(grid.height) pixels")
+    }
+}
+
+/// The training settings stored in a model file's metadata.
+func trainingSettings(of modelURL: URL) -> TrainingSettings? {
+    guard let metadata = try? Checkpoint.metadata(ofModelAt: modelURL), let json = metadata["vae_training"] else { return nil }
+    return try? JSONDecoder().decode(TrainingSettings.self, from: Data(json.utf8))
+}
