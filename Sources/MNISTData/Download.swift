@@ -120,6 +120,18 @@ public indirect enum DownloadError: Error, Equatable, Sendable, CustomStringConv
     }
 
     public var errorDescription: String? { description }
+
+    /// A few words for progress lines, e.g. "HTTP 404".
+    var shortReason: String {
+        switch self {
+        case .httpStatus(_, let status): return "HTTP \(status)"
+        case .network(_, let reason): return reason
+        case .truncated(_, let expected, let received): return "received \(received) of \(expected) bytes"
+        case .checksumMismatch: return "checksum mismatch"
+        case .allMirrorsFailed: return "all mirrors failed"
+        case .cannotWrite(_, let reason): return reason
+        }
+    }
 }
 
 /// What a finished download did.
@@ -211,7 +223,7 @@ public struct Downloader: Sendable {
             }
             var failures: [DownloadError] = []
             var done = false
-            for mirror in mirrors {
+            for (position, mirror) in mirrors.enumerated() {
                 let url = mirror.appendingPathComponent(file.name)
                 do {
                     try fetch(url: url, file: file, into: target)
@@ -219,7 +231,9 @@ public struct Downloader: Sendable {
                     break
                 } catch let error as DownloadError {
                     failures.append(error)
-                    report("\(file.name): \(url.absoluteString) failed")
+                    if position + 1 < mirrors.count {
+                        report("\(file.name): \(url.absoluteString) failed (\(error.shortReason)); trying the next mirror")
+                    }
                 }
             }
             guard done else {
@@ -257,6 +271,7 @@ public struct Downloader: Sendable {
         session.finishTasksAndInvalidate()
         let outcome = sink.outcome()
         try? handle.close()
+        sink.clearProgressLine()
 
         if let status = outcome.status, status != 200 {
             throw DownloadError.httpStatus(url: url.absoluteString, status: status)
@@ -373,6 +388,13 @@ final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable 
             }
         }
         finished.signal()
+    }
+
+    /// Erases the in-place progress line (terminal only), so that what follows starts clean.
+    func clearProgressLine() {
+        guard showProgress && onTerminal else { return }
+        let shown = lock.withLock { lastReport != Date.distantPast }
+        if shown { writeToStandardError("", replacingLine: true) }
     }
 
     /// Ends the progress display for a verified file.
