@@ -12,6 +12,7 @@ struct BundledDataTests {
         #expect(data.test?.count == 1000)
         #expect(data.height == 28 && data.width == 28)
         #expect(data.train.labelHistogram == [Int](repeating: 400, count: 10))
+        #expect(data.test?.labelHistogram == [Int](repeating: 100, count: 10))
         #expect(data.summary == "4,000 train / 1,000 test images, 28×28, labelled")
 
         var generator = SeededGenerator(seed: 2024)

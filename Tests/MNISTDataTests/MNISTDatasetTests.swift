@@ -176,6 +176,24 @@ struct MNISTDatasetTests {
         #expect(try DataLocation.bundledFolder().standardizedFileURL.path == url.standardizedFileURL.path)
     }
 
+    @Test("error messages name the file or folder and say what to do next")
+    func messages() {
+        let cases: [(any Error & CustomStringConvertible, String, String)] = [
+            (DatasetError.labelCountMismatch(imagesFile: "imgs.gz", labelsFile: "labs.gz", imageCount: 3, labelCount: 2), "labs.gz", "download"),
+            (DatasetError.missingLabels(folder: "dir/x", split: "training", triedNames: ["a"]), "dir/x", "unconditional"),
+            (DatasetError.bundledDataMissing(searched: ["p/q"]), "p/q", "--data"),
+            (DatasetError.folderNotFound(folder: "nowhere"), "nowhere", "vae download"),
+            (IDXError.badMagic(file: "f.gz", firstBytes: [0x3C, 0x68]), "3C 68", "Download it again"),
+            (IDXError.tooLarge(file: "big", bytes: 10, limitBytes: 5), "big", "limit"),
+            (DownloadError.checksumMismatch(url: "http://h/f", file: "f", expected: "aa", actual: "bb"), "http://h/f", "not kept"),
+        ]
+        for (error, subject, advice) in cases {
+            #expect(error.description.contains(subject), "\(error)")
+            #expect(error.description.contains(advice), "\(error)")
+            #expect((error as? any LocalizedError)?.errorDescription == error.description)
+        }
+    }
+
     @Test("count formatting")
     func counts() {
         #expect(formatCount(0) == "0")

@@ -1,0 +1,420 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A data set in the MNIST file layout that can be downloaded from a public mirror.
+public enum DownloadableDataset: String, CaseIterable, Sendable {
+    /// Handwritten digits (LeCun, Cortes & Burges).
+    case mnist
+    /// Zalando's clothing images (Xiao, Rasul & Vollgraf, 2017).
+    case fashionMNIST = "fashion-mnist"
+    /// Kuzushiji-MNIST, cursive Japanese characters (Clanuwat et al., 2018).
+    case kmnist
+
+    /// Name for messages, e.g. "Fashion-MNIST".
+    public var displayName: String {
+        switch self {
+        case .mnist: return "MNIST"
+        case .fashionMNIST: return "Fashion-MNIST"
+        case .kmnist: return "KMNIST"
+        }
+    }
+
+    /// Default folder for this data set, relative to the current directory: `data/<name>`.
+    public var defaultFolder: String { "data/\(rawValue)" }
+
+    /// Base URLs to try in order; each file is fetched as base + file name.
+    public var mirrors: [URL] {
+        let strings: [String]
+        switch self {
+        case .mnist:
+            strings = ["https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/"]
+        case .fashionMNIST:
+            strings = ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"]
+        case .kmnist:
+            strings = ["http://codh.rois.ac.jp/kmnist/dataset/kmnist/"]
+        }
+        return strings.compactMap { URL(string: $0) }
+    }
+
+    /// The four files of the standard layout with their published MD5 checksums.
+    public var files: [DownloadFile] {
+        let sums: [String]
+        switch self {
+        case .mnist:
+            sums = ["f68b3c2dcbeaaa9fbdd348bbdeb94873", "d53e105ee54ea40749a09fcbcd1e9432",
+                    "9fb629c4189551a2d022fa330f9573f3", "ec29112dd5afa0611ce80d1b7f02629c"]
+        case .fashionMNIST:
+            sums = ["8d4fb7e6c68d591d4c3dfef9ec88bf0d", "25c81989df183df01b3e8a0aad5dffbe",
+                    "bef4ecab320f06d8554ea6380940ec79", "bb300cfdad3c16e7a12a480ee83cd310"]
+        case .kmnist:
+            sums = ["bdb82020997e1d708af4cf47b453dcf7", "e144d726b3acfaa3e44228e80efcd344",
+                    "5c965bf0a639b31b8f53240b1b52f4d7", "7320c461ea6c1c855c0b718fb2a4b134"]
+        }
+        let names = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                     "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+        return zip(names, sums).map { DownloadFile(name: $0, md5: $1) }
+    }
+}
+
+/// One file to download and the MD5 its contents must have.
+public struct DownloadFile: Sendable, Equatable {
+    /// File name, appended to each mirror's base URL and used in the target folder.
+    public let name: String
+    /// Expected MD5, 32 lowercase hexadecimal digits.
+    public let md5: String
+
+    /// - Parameters:
+    ///   - name: file name without folders.
+    ///   - md5: expected MD5 in hexadecimal (case-insensitive).
+    public init(name: String, md5: String) {
+        precondition(!name.isEmpty && !name.contains("/"), "DownloadFile name must be a plain file name: \(name)")
+        self.name = name
+        self.md5 = md5.lowercased()
+    }
+}
+
+/// Why a download failed. Every case names the URL or file and says what to do next.
+public indirect enum DownloadError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedError {
+    /// The server answered with a status other than 200.
+    case httpStatus(url: String, status: Int)
+    /// The server could not be reached or the connection failed (offline, DNS, refused, timeout).
+    case network(url: String, reason: String)
+    /// The body ended before the length the server announced.
+    case truncated(url: String, expectedBytes: Int, receivedBytes: Int)
+    /// The downloaded bytes do not have the published MD5; nothing was kept.
+    case checksumMismatch(url: String, file: String, expected: String, actual: String)
+    /// Every mirror failed for this file; `failures` holds one error per mirror, in order.
+    case allMirrorsFailed(file: String, failures: [DownloadError])
+    /// The target folder or file cannot be written.
+    case cannotWrite(path: String, reason: String)
+
+    public var description: String {
+        let offline = "If this machine is offline, download the files elsewhere and pass that folder with --data DIR "
+            + "(or set VAE_DOWNLOAD_BASE_URL to a reachable mirror)."
+        switch self {
+        case .httpStatus(let url, let status):
+            return "Downloading \(url) failed: the server answered HTTP \(status). The mirror may have moved; "
+                + "set VAE_DOWNLOAD_BASE_URL to another mirror, or pass a folder already downloaded with --data DIR."
+        case .network(let url, let reason):
+            return "Could not download \(url): \(reason). " + offline
+        case .truncated(let url, let expected, let received):
+            return "Download of \(url) was cut short: received \(received) of \(expected) bytes; nothing was kept. "
+                + "Run the download again. " + offline
+        case .checksumMismatch(let url, let file, let expected, let actual):
+            return "\(file) downloaded from \(url) has MD5 \(actual), but the published checksum is \(expected); "
+                + "the file was damaged or is not the expected one and was not kept. Run the download again, or try another mirror "
+                + "with VAE_DOWNLOAD_BASE_URL."
+        case .allMirrorsFailed(let file, let failures):
+            return "Could not download \(file) from any mirror:\n"
+                + failures.map { "  - \($0.description)" }.joined(separator: "\n")
+        case .cannotWrite(let path, let reason):
+            return "Cannot write \(path): \(reason). Choose a writable folder with --dir."
+        }
+    }
+
+    public var errorDescription: String? { description }
+
+    /// A few words for progress lines, e.g. "HTTP 404".
+    var shortReason: String {
+        switch self {
+        case .httpStatus(_, let status): return "HTTP \(status)"
+        case .network(_, let reason): return reason
+        case .truncated(_, let expected, let received): return "received \(received) of \(expected) bytes"
+        case .checksumMismatch: return "checksum mismatch"
+        case .allMirrorsFailed: return "all mirrors failed"
+        case .cannotWrite(_, let reason): return reason
+        }
+    }
+}
+
+/// What a finished download did.
+public struct DownloadReport: Sendable, Equatable {
+    /// The folder holding the files.
+    public let folder: URL
+    /// Files fetched and verified in this run.
+    public let downloaded: [String]
+    /// Files already present with the right checksum, left untouched.
+    public let skipped: [String]
+}
+
+/// Whether and how download progress is shown on standard error.
+public enum ProgressDisplay: Sendable, Equatable {
+    /// One line per file, rewritten in place with `\r` when standard error is a terminal,
+    /// otherwise a line when each file starts and ends.
+    case automatic
+    /// Nothing is printed.
+    case silent
+}
+
+/// Fetches the files of an MNIST-style data set into a folder, verifying MD5 checksums.
+///
+/// For each file: skip it if the folder already has it with the right checksum; otherwise try
+/// each mirror in turn, streaming the body into a hidden temporary file in the target folder
+/// while computing its MD5, and rename it to the final name only when the length and checksum
+/// match. A failed attempt deletes its temporary file.
+public struct Downloader: Sendable {
+    /// Environment variable that replaces the mirrors with one base URL (used by the CLI).
+    public static let baseURLEnvironmentKey = "VAE_DOWNLOAD_BASE_URL"
+
+    /// Base URLs tried in order.
+    public var mirrors: [URL]
+    /// Files to fetch.
+    public var files: [DownloadFile]
+    /// Seconds without data before a request fails; default 60.
+    public var timeout: TimeInterval
+    /// Progress output; default `.automatic`.
+    public var progress: ProgressDisplay
+
+    /// A downloader for arbitrary files and mirrors (tests use a loopback server).
+    ///
+    /// - Parameters:
+    ///   - mirrors: base URLs, at least one; a missing trailing slash is added.
+    ///   - files: files with their MD5s.
+    ///   - timeout: seconds; default 60.
+    ///   - progress: default `.automatic`.
+    public init(mirrors: [URL], files: [DownloadFile], timeout: TimeInterval = 60, progress: ProgressDisplay = .automatic) {
+        precondition(!mirrors.isEmpty, "Downloader needs at least one mirror")
+        self.mirrors = mirrors.map { url in
+            url.absoluteString.hasSuffix("/") ? url : URL(string: url.absoluteString + "/") ?? url
+        }
+        self.files = files
+        self.timeout = timeout
+        self.progress = progress
+    }
+
+    /// A downloader for one of the known data sets.
+    ///
+    /// - Parameters:
+    ///   - dataset: MNIST, Fashion-MNIST or KMNIST.
+    ///   - baseURL: replaces the public mirrors when given (e.g. from `VAE_DOWNLOAD_BASE_URL`); default nil.
+    ///   - timeout: seconds; default 60.
+    ///   - progress: default `.automatic`.
+    public init(dataset: DownloadableDataset, baseURL: URL? = nil, timeout: TimeInterval = 60,
+                progress: ProgressDisplay = .automatic) {
+        self.init(mirrors: baseURL.map { [$0] } ?? dataset.mirrors, files: dataset.files, timeout: timeout, progress: progress)
+    }
+
+    /// Downloads every missing or damaged file into `folder`, creating it if needed.
+    ///
+    /// - Parameter folder: target folder (standard layout).
+    /// - Returns: which files were fetched and which skipped.
+    /// - Throws: `DownloadError`; files finished before the error stay in place.
+    public func download(into folder: URL) throws -> DownloadReport {
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw DownloadError.cannotWrite(path: folder.path, reason: (error as NSError).localizedDescription)
+        }
+        var downloaded: [String] = []
+        var skipped: [String] = []
+        for file in files {
+            let target = folder.appendingPathComponent(file.name)
+            if let existing = try? Data(contentsOf: target), MD5.hex(of: existing) == file.md5 {
+                skipped.append(file.name)
+                report("\(file.name): already present, checksum OK")
+                continue
+            }
+            var failures: [DownloadError] = []
+            var done = false
+            for (position, mirror) in mirrors.enumerated() {
+                let url = mirror.appendingPathComponent(file.name)
+                do {
+                    try fetch(url: url, file: file, into: target)
+                    done = true
+                    break
+                } catch let error as DownloadError {
+                    failures.append(error)
+                    if position + 1 < mirrors.count {
+                        report("\(file.name): \(url.absoluteString) failed (\(error.shortReason)); trying the next mirror")
+                    }
+                }
+            }
+            guard done else {
+                throw failures.count == 1 ? failures[0] : DownloadError.allMirrorsFailed(file: file.name, failures: failures)
+            }
+            downloaded.append(file.name)
+        }
+        return DownloadReport(folder: folder, downloaded: downloaded, skipped: skipped)
+    }
+
+    /// Fetches one URL into a temporary file beside `target`, verifies it, renames it.
+    private func fetch(url: URL, file: DownloadFile, into target: URL) throws {
+        let temporary = target.deletingLastPathComponent()
+            .appendingPathComponent(".\(file.name).part-\(UUID().uuidString.prefix(8))")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+            throw DownloadError.cannotWrite(path: temporary.path, reason: "could not create a temporary file")
+        }
+        var keepTemporary = false
+        defer { if !keepTemporary { try? FileManager.default.removeItem(at: temporary) } }
+        let handle: FileHandle
+        do {
+            handle = try FileHandle(forWritingTo: temporary)
+        } catch {
+            throw DownloadError.cannotWrite(path: temporary.path, reason: (error as NSError).localizedDescription)
+        }
+        let sink = DownloadSink(handle: handle, name: file.name, host: url.host ?? url.absoluteString,
+                                showProgress: progress == .automatic)
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        let session = URLSession(configuration: configuration, delegate: sink, delegateQueue: nil)
+        let task = session.dataTask(with: url)
+        task.resume()
+        sink.finished.wait()
+        session.finishTasksAndInvalidate()
+        let outcome = sink.outcome()
+        try? handle.close()
+        sink.clearProgressLine()
+
+        if let status = outcome.status, status != 200 {
+            throw DownloadError.httpStatus(url: url.absoluteString, status: status)
+        }
+        if let writeError = outcome.writeError {
+            throw DownloadError.cannotWrite(path: temporary.path, reason: writeError)
+        }
+        if outcome.expectedBytes >= 0 && outcome.receivedBytes < outcome.expectedBytes {
+            throw DownloadError.truncated(url: url.absoluteString, expectedBytes: Int(outcome.expectedBytes),
+                                          receivedBytes: Int(outcome.receivedBytes))
+        }
+        if let failure = outcome.error {
+            throw DownloadError.network(url: url.absoluteString, reason: failure)
+        }
+        guard outcome.md5 == file.md5 else {
+            throw DownloadError.checksumMismatch(url: url.absoluteString, file: file.name, expected: file.md5, actual: outcome.md5)
+        }
+        // rename(2) replaces a damaged old copy atomically.
+        guard rename(temporary.path, target.path) == 0 else {
+            throw DownloadError.cannotWrite(path: target.path, reason: String(cString: strerror(errno)))
+        }
+        keepTemporary = true
+        sink.finishProgressLine()
+    }
+
+    private func report(_ line: String) {
+        guard progress == .automatic else { return }
+        writeToStandardError(line + "\n", replacingLine: isatty(STDERR_FILENO) != 0)
+    }
+}
+
+/// Writes `text` to standard error; on a terminal first clears the current line.
+func writeToStandardError(_ text: String, replacingLine: Bool) {
+    let output = replacingLine ? "\r\u{1B}[K" + text : text
+    FileHandle.standardError.write(output.data(using: .utf8) ?? Data())
+}
+
+/// Receives one download: writes chunks to a file, feeds the MD5, shows progress and records
+/// the outcome. URLSession calls it on its own queue; all state is behind a lock.
+final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    struct Outcome {
+        var status: Int?
+        var expectedBytes: Int64 = -1
+        var receivedBytes: Int64 = 0
+        var md5 = ""
+        var error: String?
+        var writeError: String?
+    }
+
+    let finished = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private let handle: FileHandle
+    private let name: String
+    private let host: String
+    private let showProgress: Bool
+    private let onTerminal: Bool
+    private var digest = MD5()
+    private var state = Outcome()
+    private var lastReport = Date.distantPast
+
+    init(handle: FileHandle, name: String, host: String, showProgress: Bool) {
+        self.handle = handle
+        self.name = name
+        self.host = host
+        self.showProgress = showProgress
+        self.onTerminal = isatty(STDERR_FILENO) != 0
+    }
+
+    func outcome() -> Outcome { lock.withLock { state } }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+        let status = (response as? HTTPURLResponse)?.statusCode
+        lock.withLock {
+            state.status = status
+            state.expectedBytes = response.expectedContentLength
+        }
+        if let status, status != 200 {
+            completionHandler(.cancel)
+            return
+        }
+        if showProgress && !onTerminal {
+            writeToStandardError("Downloading \(name) from \(host)\n", replacingLine: false)
+        }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        var line: String?
+        lock.withLock {
+            guard state.writeError == nil else { return }
+            digest.update(data)
+            state.receivedBytes += Int64(data.count)
+            do {
+                try handle.write(contentsOf: data)
+            } catch {
+                state.writeError = (error as NSError).localizedDescription
+                dataTask.cancel()
+            }
+            let now = Date()
+            if showProgress && onTerminal && now.timeIntervalSince(lastReport) > 0.1 {
+                lastReport = now
+                line = progressLine()
+            }
+        }
+        if let line { writeToStandardError(line, replacingLine: true) }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+        lock.withLock {
+            state.md5 = digest.finalizeHex()
+            if let error, state.status == nil || state.status == 200 {
+                state.error = (error as NSError).localizedDescription
+            }
+        }
+        finished.signal()
+    }
+
+    /// Erases the in-place progress line (terminal only), so that what follows starts clean.
+    func clearProgressLine() {
+        guard showProgress && onTerminal else { return }
+        let shown = lock.withLock { lastReport != Date.distantPast }
+        if shown { writeToStandardError("", replacingLine: true) }
+    }
+
+    /// Ends the progress display for a verified file.
+    func finishProgressLine() {
+        guard showProgress else { return }
+        let text = lock.withLock { "Downloaded \(name) (\(megabytes(state.receivedBytes))), checksum OK\n" }
+        writeToStandardError(text, replacingLine: onTerminal)
+    }
+
+    private func progressLine() -> String {
+        let received = state.receivedBytes, expected = state.expectedBytes
+        if expected > 0 {
+            let percent = Int(Double(received) / Double(expected) * 100)
+            return "Downloading \(name) from \(host): \(percent)% (\(megabytes(received)) of \(megabytes(expected)))"
+        }
+        return "Downloading \(name) from \(host): \(megabytes(received))"
+    }
+
+    private func megabytes(_ bytes: Int64) -> String {
+        let value = Double(bytes) / 1_000_000
+        return String(Int(value * 10) / 10) + "." + String(Int(value * 10) % 10) + " MB"
+    }
+}
