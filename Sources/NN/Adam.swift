@@ -99,19 +99,35 @@ public final class Adam: @unchecked Sendable {
     /// Forgets every parameter's gradient (the next backward pass overwrites).
     public func zeroGrad() { for p in parameters { p.zeroGrad() } }
 
+    /// The update over n contiguous scalars, eight lanes at a time, then the tail one by one.
     @inline(__always)
     static func kernel(_ theta: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
                        _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
                        _ n: Int, _ c: StepCoefficients) {
-        let b1 = c.beta1, b2 = c.beta2, oneMinusB1 = 1 - c.beta1, oneMinusB2 = 1 - c.beta2
-        let stepSize = c.stepSize, inverseRoot = c.inverseRootCorrection2, eps = c.epsilon
-        for i in 0..<n {
+        typealias V = SIMD8<Float>
+        let b1 = V(repeating: c.beta1), b2 = V(repeating: c.beta2)
+        let oneMinusB1 = V(repeating: 1 - c.beta1), oneMinusB2 = V(repeating: 1 - c.beta2)
+        let stepSize = V(repeating: c.stepSize), inverseRoot = V(repeating: c.inverseRootCorrection2)
+        let eps = V(repeating: c.epsilon)
+        var i = 0
+        while i + 8 <= n {
+            let gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
+            let mi = b1 * UnsafeRawPointer(m + i).loadUnaligned(as: V.self) + oneMinusB1 * gi
+            let vi = b2 * UnsafeRawPointer(v + i).loadUnaligned(as: V.self) + oneMinusB2 * gi * gi
+            let ti = UnsafeRawPointer(theta + i).loadUnaligned(as: V.self) - stepSize * mi / (vi.squareRoot() * inverseRoot + eps)
+            UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: V.self)
+            UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: V.self)
+            UnsafeMutableRawPointer(theta + i).storeBytes(of: ti, as: V.self)
+            i += 8
+        }
+        while i < n {
             let gi = g[i]
-            let mi = b1 * m[i] + oneMinusB1 * gi
-            let vi = b2 * v[i] + oneMinusB2 * gi * gi
+            let mi = c.beta1 * m[i] + (1 - c.beta1) * gi
+            let vi = c.beta2 * v[i] + (1 - c.beta2) * gi * gi
             m[i] = mi
             v[i] = vi
-            theta[i] -= stepSize * mi / (vi.squareRoot() * inverseRoot + eps)
+            theta[i] -= c.stepSize * mi / (vi.squareRoot() * c.inverseRootCorrection2 + c.epsilon)
+            i += 1
         }
     }
 }

@@ -221,10 +221,7 @@ public final class Trainer {
             let chunk = ((total + slices - 1) / slices + 15) & ~15
             let lower = min(s * chunk, total), upper = min(lower + chunk, total)
             if lower >= upper { return }
-            for other in others {
-                let g = other.value
-                for i in lower..<upper { gradients[i] += g[i] }
-            }
+            for other in others { addInPlace(gradients + lower, other.value + lower, count: upper - lower) }
             optimizer.update(range: lower..<upper, values: values.value, gradients: gradients, coefficients: coefficients)
         }
         if slices == 1 {
@@ -256,4 +253,17 @@ final class Worker: @unchecked Sendable {
 struct UncheckedBox<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// a[i] += b[i] for i in 0..<count, eight lanes at a time.
+@inline(__always)
+func addInPlace(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) {
+    var i = 0
+    while i + 8 <= n {
+        let sum = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+            + UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(a + i).storeBytes(of: sum, as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < n { a[i] += b[i]; i += 1 }
 }
