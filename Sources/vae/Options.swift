@@ -4,7 +4,15 @@ import MNISTData
 import TensorCore
 import VAEModel
 
-extension Activation: ExpressibleByArgument {}
+extension Activation: ExpressibleByArgument {
+    /// Hidden layers take relu, leaky-relu or tanh (identity and sigmoid are for outputs only).
+    public init?(argument: String) {
+        guard Activation.allValueStrings.contains(argument) else { return nil }
+        self.init(rawValue: argument)
+    }
+
+    public static var allValueStrings: [String] { [Activation.relu, .leakyRelu, .tanh].map(\.rawValue) }
+}
 extension OutputActivation: ExpressibleByArgument {}
 extension ReconstructionLoss: ExpressibleByArgument {}
 extension DatasetKind: ExpressibleByArgument {}

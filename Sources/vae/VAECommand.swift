@@ -6,7 +6,7 @@ struct VAECommand: ParsableCommand {
         commandName: "vae",
         abstract: "Train variational autoencoders on MNIST-style images and sample from them.",
         discussion: """
-            Start with 'vae train' (uses the bundled MNIST subset when no data is given), then
+            Start with 'vae train' (uses the bundled MNIST subset when no data is given); then \
             'vae sample' and 'vae reconstruct' read the most recent run's model.
             """,
         subcommands: [Train.self, Sample.self, Reconstruct.self, Download.self])
