@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Scripts/install-deps.sh
-swift build -c release --product vae
-VAE="$(swift build -c release --show-bin-path)/vae"
+swift build -c release --static-swift-stdlib --product vae
+VAE="$(swift build -c release --static-swift-stdlib --show-bin-path)/vae"
 mkdir -p quickstart
 cd quickstart
 "$VAE" train --epochs 10

@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Scripts/install-deps.sh
-swift build -c release --product vae
+swift build -c release --static-swift-stdlib --product vae
 swift test

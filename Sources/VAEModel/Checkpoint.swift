@@ -95,8 +95,7 @@ public enum Checkpoint {
     public static func loadModel(from url: URL) throws -> VAE {
         let file = try readFile(url)
         let configuration = try configuration(of: file, path: url.path)
-        var generator = SeededGenerator(seed: 0)
-        let model = VAE(configuration: configuration, generator: &generator)
+        let model = VAE(zeroedWith: configuration)
         try load(file, into: model.parameters, path: url.path)
         let expected = Set(model.parameters.map(\.name))
         if let extra = file.names.first(where: { !expected.contains($0) }) {

@@ -31,7 +31,24 @@ public final class VAE: @unchecked Sendable {
     }
 
     /// Creates a VAE with PyTorch's default initialisation, layer by layer in parameter order.
-    public init(configuration: VAEConfiguration, generator: inout SeededGenerator) {
+    public convenience init(configuration: VAEConfiguration, generator: inout SeededGenerator) {
+        var g = generator
+        self.init(configuration: configuration) { inputSize, outputSize, name, store in
+            Linear(inputSize: inputSize, outputSize: outputSize, name: name, store: store, generator: &g)
+        }
+        generator = g
+    }
+
+    /// Creates a VAE whose parameters are all zero, to be filled from a checkpoint.
+    public convenience init(zeroedWith configuration: VAEConfiguration) {
+        self.init(configuration: configuration) { inputSize, outputSize, name, store in
+            Linear(weight: store.makeTensor(shape: [outputSize, inputSize], name: name + ".weight"),
+                   bias: store.makeTensor(shape: [outputSize], name: name + ".bias"))
+        }
+    }
+
+    private init(configuration: VAEConfiguration,
+                 makeLayer: (_ inputSize: Int, _ outputSize: Int, _ name: String, _ store: ParameterStore) -> Linear) {
         precondition(configuration.problems.isEmpty, "VAE: invalid configuration: \(configuration.problems.joined(separator: "; "))")
         self.configuration = configuration
         let c = configuration
@@ -40,20 +57,20 @@ public final class VAE: @unchecked Sendable {
         var layers: [Linear] = []
         var width = c.inputSize + c.classes
         for (k, h) in c.hidden.enumerated() {
-            layers.append(Linear(inputSize: width, outputSize: h, name: "encoder.\(k)", store: store, generator: &generator))
+            layers.append(makeLayer(width, h, "encoder.\(k)", store))
             width = h
         }
         encoder = layers
-        meanHead = Linear(inputSize: width, outputSize: c.latent, name: "mu", store: store, generator: &generator)
-        logVarianceHead = Linear(inputSize: width, outputSize: c.latent, name: "logvar", store: store, generator: &generator)
+        meanHead = makeLayer(width, c.latent, "mu", store)
+        logVarianceHead = makeLayer(width, c.latent, "logvar", store)
         layers = []
         width = c.latent + c.classes
         for (k, h) in c.hidden.reversed().enumerated() {
-            layers.append(Linear(inputSize: width, outputSize: h, name: "decoder.\(k)", store: store, generator: &generator))
+            layers.append(makeLayer(width, h, "decoder.\(k)", store))
             width = h
         }
         decoder = layers
-        outputLayer = Linear(inputSize: width, outputSize: c.inputSize, name: "output", store: store, generator: &generator)
+        outputLayer = makeLayer(width, c.inputSize, "output", store)
     }
 
     /// A VAE reading `other`'s parameter values, with gradients of its own (a data-parallel worker).
