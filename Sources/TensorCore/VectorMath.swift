@@ -37,7 +37,9 @@ public enum VectorMath {
     /// Edges: x > 88.7228 (ln of the largest float) gives +inf; x < −87.3365 gives a
     /// subnormal, x < −103.98 gives 0; exp(+inf) = +inf, exp(−inf) = 0, NaN → NaN.
     public static func exp(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
-        apply(x, out, n, padding: 0, Kernels.exp)
+        var i = 0
+        while i + width <= n { store(Kernels.exp(load(x + i)), out + i); i += width }
+        if i < n { tail(x + i, out + i, n - i, padding: 0) { Kernels.exp($0) } }
     }
 
     /// out[i] = ln x[i]
@@ -48,7 +50,9 @@ public enum VectorMath {
     ///
     /// Edges: ln 0 = −inf, ln(negative) = NaN, ln(+inf) = +inf, NaN → NaN; ln 1 = 0 exactly.
     public static func log(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
-        apply(x, out, n, padding: 1, Kernels.log)
+        var i = 0
+        while i + width <= n { store(Kernels.log(load(x + i)), out + i); i += width }
+        if i < n { tail(x + i, out + i, n - i, padding: 1) { Kernels.log($0) } }
     }
 
     /// out[i] = 1 / (1 + e^-x[i]), computed without overflow for large |x|.
@@ -58,7 +62,9 @@ public enum VectorMath {
     /// absolute 1.4e-45). σ(+100) = 1, σ(−100) = 3.7e-44 (subnormal, positive),
     /// σ(±inf) = 1 / 0, NaN → NaN.
     public static func sigmoid(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
-        apply(x, out, n, padding: 0, Kernels.sigmoid)
+        var i = 0
+        while i + width <= n { store(Kernels.sigmoid(load(x + i)), out + i); i += width }
+        if i < n { tail(x + i, out + i, n - i, padding: 0) { Kernels.sigmoid($0) } }
     }
 
     /// out[i] = tanh x[i]
@@ -69,7 +75,9 @@ public enum VectorMath {
     /// cancels at most one bit. The sign of x is copied back, so tanh(−0) = −0.
     /// Max relative error 3 ulp. tanh(±20) = ±1, tanh(±inf) = ±1, NaN → NaN.
     public static func tanh(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
-        apply(x, out, n, padding: 0, Kernels.tanh)
+        var i = 0
+        while i + width <= n { store(Kernels.tanh(load(x + i)), out + i); i += width }
+        if i < n { tail(x + i, out + i, n - i, padding: 0) { Kernels.tanh($0) } }
     }
 
     /// out[i] = ln(1 + e^-|x[i]|), the stable tail of binary cross-entropy from logits.
@@ -80,34 +88,40 @@ public enum VectorMath {
     /// with f = t/2 − 1/2 in (−0.293, 0]. Max relative error 2 ulp.
     /// Value ln2 at x = 0, 0 for |x| > 103.98 and for ±inf, NaN → NaN.
     public static func softplusOfNegativeAbs(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
-        apply(x, out, n, padding: 0, Kernels.softplusOfNegativeAbs)
+        var i = 0
+        while i + width <= n { store(Kernels.softplusOfNegativeAbs(load(x + i)), out + i); i += width }
+        if i < n { tail(x + i, out + i, n - i, padding: 0) { Kernels.softplusOfNegativeAbs($0) } }
     }
 
     // MARK: - Driver
 
     typealias Vector = SIMD8<Float>
 
-    /// Runs `kernel` over whole vectors, then over the tail copied into a vector filled with
-    /// `padding` (a value the kernel evaluates quietly).
+    // The loops are spelled out in each function (rather than passing the kernel as a
+    // closure) so that the kernel is inlined into the vector loop.
+    static let width = Vector.scalarCount
+
     @inline(__always)
-    private static func apply(
-        _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int,
+    static func load(_ p: UnsafePointer<Float>) -> Vector {
+        UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
+    }
+
+    @inline(__always)
+    static func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
+    }
+
+    /// The last `count` (< width) elements, through one vector filled with `padding` (a value
+    /// the kernel evaluates quietly).
+    @inline(never)
+    static func tail(
+        _ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ count: Int,
         padding: Float, _ kernel: (Vector) -> Vector
     ) {
-        let width = Vector.scalarCount
-        var i = 0
-        while i + width <= n {
-            let v = UnsafeRawPointer(x + i).loadUnaligned(as: Vector.self)
-            UnsafeMutableRawPointer(out + i).storeBytes(of: kernel(v), as: Vector.self)
-            i += width
-        }
-        let rest = n - i
-        if rest > 0 {
-            var v = Vector(repeating: padding)
-            for j in 0..<rest { v[j] = x[i + j] }
-            let r = kernel(v)
-            for j in 0..<rest { out[i + j] = r[j] }
-        }
+        var v = Vector(repeating: padding)
+        for j in 0..<count { v[j] = x[j] }
+        let r = kernel(v)
+        for j in 0..<count { out[j] = r[j] }
     }
 }
 
@@ -118,8 +132,8 @@ enum Kernels {
     typealias V = SIMD8<Float>
     typealias U = SIMD8<UInt32>
 
-    @inline(__always) static func bits(_ v: V) -> U { unsafeBitCast(v, to: U.self) }
-    @inline(__always) static func float(_ u: U) -> V { unsafeBitCast(u, to: V.self) }
+    @_transparent static func bits(_ v: V) -> U { unsafeBitCast(v, to: U.self) }
+    @_transparent static func float(_ u: U) -> V { unsafeBitCast(u, to: V.self) }
 
     static let signBit: UInt32 = 0x8000_0000
     /// 1.5·2^23: adding it to a float of magnitude < 2^22 rounds that float to the nearest
@@ -128,7 +142,7 @@ enum Kernels {
     static let roundingMagic: Float = 12_582_912
 
     /// e^x for one vector. See `VectorMath.exp`.
-    @inline(__always)
+    @_transparent
     static func exp(_ x: V) -> V {
         // Clamp so that n stays in [−150, 129]; comparisons with NaN are false, so NaN passes.
         var c = x.replacing(with: 89, where: x .> 89)
@@ -158,7 +172,7 @@ enum Kernels {
 
     /// ln(1+f) for f in [√½ − 1, √2 − 1], as f + (f³·P(f) − f²/2).
     /// Returns the two parts (f, correction) so callers can add e·ln2 in the best order.
-    @inline(__always)
+    @_transparent
     static func log1pCore(_ f: V) -> (V, V) {
         let z = f * f
         var p = V(repeating: 7.037_683_629_2e-2)
@@ -177,23 +191,21 @@ enum Kernels {
     static let ln2Tail: Float = -2.121_944_4e-4
 
     /// ln x for one vector. See `VectorMath.log`.
-    @inline(__always)
+    @_transparent
     static func log(_ x: V) -> V {
-        // Subnormals (and zero): scale by 2^25 and subtract 25 from the exponent.
+        // Subnormals (and zero): scale by 2^25 and take 25 off the exponent.
         let tiny = x .< Float.leastNormalMagnitude
         let scaled = x.replacing(with: x * 33_554_432, where: tiny)
-        let xb = bits(scaled)
-        // The biased exponent (0...255) as a float, without an int→float conversion:
+        // Offset the bits so that the exponent field steps at √2 rather than at 2: then
+        // e = exponent of (x·√2 rounded down to a power of two) and m = x / 2^e in [√½, √2),
+        // with no compare or select.
+        let xb = bits(scaled) &+ (0x3F80_0000 &- 0x3F35_04F3)
+        // The exponent field (0...255) as a float, without an int→float conversion:
         // 2^23 + k has the bit pattern 0x4B00_0000 | k.
-        var e = (float(((xb &>> 23) & 0xFF) | 0x4B00_0000) - 8_388_608) - 126
-        e = e.replacing(with: e - 25, where: tiny)
-        // m in [0.5, 1): keep the mantissa, force the exponent of 0.5.
-        let m = float((xb & 0x007F_FFFF) | 0x3F00_0000)
-        // Move m to [√½, √2): f = 2m − 1 (exact) and e − 1 when m < √½, else f = m − 1.
-        let low = m .< 0.707_106_781_186_547_524
-        let f = (m + m.replacing(with: 0, where: .!low)) - 1
-        e = e.replacing(with: e - 1, where: low)
-        let (f0, corr) = log1pCore(f)
+        let biased = float((xb &>> 23) | 0x4B00_0000) - (8_388_608 + 127)
+        let e = biased - V(repeating: 0).replacing(with: 25, where: tiny)
+        let m = float((xb & 0x007F_FFFF) &+ 0x3F35_04F3)
+        let (f0, corr) = log1pCore(m - 1)
         var y = (corr + e * ln2Tail + f0) + e * ln2Head
         // Edges: +inf → +inf, NaN or negative → NaN, ±0 → −inf.
         y = y.replacing(with: .infinity, where: x .== .infinity)
@@ -203,7 +215,7 @@ enum Kernels {
     }
 
     /// σ(x) for one vector. See `VectorMath.sigmoid`.
-    @inline(__always)
+    @_transparent
     static func sigmoid(_ x: V) -> V {
         let a = float(bits(x) & ~signBit)
         let t = exp(-a)
@@ -212,7 +224,7 @@ enum Kernels {
     }
 
     /// tanh x for one vector. See `VectorMath.tanh`.
-    @inline(__always)
+    @_transparent
     static func tanh(_ x: V) -> V {
         let xb = bits(x)
         let a = float(xb & ~signBit)
@@ -234,7 +246,7 @@ enum Kernels {
     static let sqrt2MinusOne: Float = 0.414_213_562_373_095
 
     /// ln(1 + e^−|x|) for one vector. See `VectorMath.softplusOfNegativeAbs`.
-    @inline(__always)
+    @_transparent
     static func softplusOfNegativeAbs(_ x: V) -> V {
         let a = float(bits(x) & ~signBit)
         let t = exp(-a)
