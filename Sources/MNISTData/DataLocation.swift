@@ -16,13 +16,13 @@ public struct DataLocation: Sendable, Equatable {
     public let folder: URL
     /// Which rule picked it.
     public let origin: Origin
-    /// Human-readable description for the terminal, e.g. "bundled MNIST subset (4,000 train / 1,000 test images)".
+    /// Human-readable description for the terminal, e.g. "bundled MNIST subset".
     public let description: String
 
     /// Folder looked for under the current directory when no `--data` is given: `data/mnist`.
     public static let localFolderPath = "data/mnist"
     /// Description of the bundled data.
-    public static let bundledDescription = "bundled MNIST subset (4,000 train / 1,000 test images)"
+    public static let bundledDescription = "bundled MNIST subset"
     /// Name of the resource folder holding the bundled data.
     public static let bundledResourceName = "mnist-mini"
 

@@ -150,7 +150,7 @@ struct MNISTDatasetTests {
         try withTemporaryDirectory { base in
             let bundled = try DataLocation.resolve(explicitFolder: nil, currentDirectory: base)
             #expect(bundled.origin == .bundled)
-            #expect(bundled.description == "bundled MNIST subset (4,000 train / 1,000 test images)")
+            #expect(bundled.description == "bundled MNIST subset")
             #expect(FileManager.default.fileExists(atPath: bundled.folder.appendingPathComponent("train-images-idx3-ubyte.gz").path))
 
             let local = base.appendingPathComponent("data/mnist")
