@@ -35,7 +35,7 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     public init(dataset: DatasetKind = .mnist, dataFolder: String? = nil, dataDescription: String = "",
                 limit: Int? = nil, scaling: String = PixelScaling.unit.rawValue, batchSize: Int = 128,
                 learningRate: Float = 1e-3, seed: UInt64 = 1, threads: Int = 1, sampleEvery: Int = 1,
-                swissRollCount: Int = 4000, swissRollNoise: Float = 0.5) {
+                swissRollCount: Int = 20_000, swissRollNoise: Float = 0.5) {
         self.dataset = dataset; self.dataFolder = dataFolder; self.dataDescription = dataDescription
         self.limit = limit; self.scaling = scaling; self.batchSize = batchSize; self.learningRate = learningRate
         self.seed = seed; self.threads = threads; self.sampleEvery = sampleEvery
@@ -62,8 +62,10 @@ public struct LoadedData {
     public let imageWidth: Int?
     /// What was loaded, for the user.
     public let description: String
-    /// The raw 2-D training points of a Swiss roll (for scatter plots), else nil.
+    /// The first `plottedPoints` 2-D training points of a Swiss roll (for scatter plots), else nil.
     public let points: [Float]?
+    /// How many training points scatter plots show.
+    public static let plottedPoints = 4000
 
     /// Loads the data a run trains on.
     /// - Parameters:
@@ -97,7 +99,7 @@ public struct LoadedData {
             return LoadedData(train: roll.dataset, test: FloatDataset(rows: testPoints, featureCount: 2),
                               imageHeight: nil, imageWidth: nil,
                               description: "Swiss roll: \(count) training and \(test.count) test points, noise \(settings.swissRollNoise)",
-                              points: roll.points)
+                              points: Array(roll.points.prefix(2 * plottedPoints)))
         }
     }
 }

@@ -32,7 +32,7 @@ struct Train: ParsableCommand {
     var loss: ReconstructionLoss?
     @Option(help: "Output activation: sigmoid, tanh (data scaled to [-1, 1]) or linear (default: sigmoid; linear for the Swiss roll).")
     var output: OutputActivation?
-    @Option(help: ArgumentHelp("Weight of the KL term (default 1.0).", valueName: "beta"))
+    @Option(help: ArgumentHelp("Weight of the KL term (default 1.0; 0.1 for the Swiss roll).", valueName: "beta"))
     var beta: Float?
     @Flag(help: "Train a conditional VAE (the one-hot label goes to the encoder and decoder).")
     var conditional = false
@@ -199,7 +199,7 @@ struct Train: ParsableCommand {
             latent: latent ?? saved?.model.latent ?? (isRoll ? 2 : 20),
             activation: activation ?? saved?.model.activation ?? .relu,
             output: chosenOutput, loss: chosenLoss,
-            beta: beta ?? saved?.model.beta ?? 1,
+            beta: beta ?? saved?.model.beta ?? (isRoll ? 0.1 : 1),
             classes: conditional ? 10 : (saved?.model.classes ?? 0))
         if let saved {
             var differences: [String] = []
