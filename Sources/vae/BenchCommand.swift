@@ -110,7 +110,8 @@ struct GEMMMeasurement: Codable, Sendable {
 struct SGEMMResult: Codable, Sendable {
     /// Rows per product (the batch, or a worker's share of it).
     var batch: Int
-    /// OpenBLAS threads during the measurement (1).
+    /// Threads running products at the same time, each calling single-threaded sgemm (as the
+    /// trainer's workers do); the rates are their total.
     var threads: Int
     var shapes: [GEMMMeasurement]
     /// Σ flops / Σ (flops / rate): the rate of the whole step's products, each weighted by its FLOPs.
@@ -201,7 +202,8 @@ struct BenchSettingResult: Codable, Sendable {
     var nominalFlopsPerImage: Double
     var seed: UInt64
     var sgemm: SGEMMResult
-    /// The same products at each worker's share of the batch (for multi-thread runs).
+    /// The same products at each worker's share of the batch (for multi-thread runs): for each
+    /// thread count T > 1, first on one thread, then on T threads at once (`threads` = T, total rate).
     var sgemmPerWorker: [SGEMMResult]
     var training: [TrainingResult]
     var benchPeakRSSMegabytes: Double
@@ -221,6 +223,8 @@ struct BenchReport: Codable, Sendable {
     /// ISO 8601, UTC, when the file was first written.
     var date: String
     var cpuModel: String
+    /// The first `cpu MHz` of /proc/cpuinfo (the clock when the file was first written).
+    var cpuMHz: Double?
     var logicalCPUs: Int
     var settings: [BenchSettingResult]
 
@@ -356,10 +360,13 @@ struct Bench: ParsableCommand {
         var perWorker: [SGEMMResult] = []
         for t in Set(threads).sorted() where t > 1 {
             let rows = (batchSize + t - 1) / t
-            let result = measureSGEMM(shapes: GEMMShape.trainingStep(of: probeModel, batch: rows), batch: rows, verbose: false)
-            perWorker.append(result)
-            print("  at a worker's share of the batch (\(rows) rows, \(t) threads): "
-                  + "\(formatFixed(result.combinedGFLOPS, decimals: 1)) GFLOP/s combined")
+            let shapes = GEMMShape.trainingStep(of: probeModel, batch: rows)
+            let alone = measureSGEMM(shapes: shapes, batch: rows, verbose: false)
+            let together = measureSGEMM(shapes: shapes, batch: rows, concurrency: t, verbose: false)
+            perWorker += [alone, together]
+            print("  at a worker's share of the batch (\(rows) rows): "
+                  + "\(formatFixed(alone.combinedGFLOPS, decimals: 1)) GFLOP/s on 1 thread, "
+                  + "\(formatFixed(together.combinedGFLOPS, decimals: 1)) GFLOP/s in total on \(t) threads at once")
         }
 
         // Training throughput.
@@ -407,27 +414,29 @@ struct Bench: ParsableCommand {
     // MARK: sgemm
 
     /// Times `cblas_sgemm` on each shape (single-threaded OpenBLAS is assumed set by the caller).
-    private func measureSGEMM(shapes: [GEMMShape], batch: Int, verbose: Bool) -> SGEMMResult {
+    /// - Parameter concurrency: how many threads run the products at once, each on buffers of its
+    ///   own (as the trainer's workers do); the rate is their total.
+    private func measureSGEMM(shapes: [GEMMShape], batch: Int, concurrency: Int = 1, verbose: Bool) -> SGEMMResult {
         var generator = SeededGenerator(seed: 0xB1A5)
         var measurements: [GEMMMeasurement] = []
         for shape in shapes {
-            let a = UnsafeMutableBufferPointer<Float>.allocate(capacity: shape.m * shape.k)
-            let b = UnsafeMutableBufferPointer<Float>.allocate(capacity: shape.k * shape.n)
-            let c = UnsafeMutableBufferPointer<Float>.allocate(capacity: shape.m * shape.n)
-            defer { a.deallocate(); b.deallocate(); c.deallocate() }
-            generator.fillUniform(a, low: -1, high: 1)
-            generator.fillUniform(b, low: -1, high: 1)
-            c.initialize(repeating: 0)
-            let call = {
-                gemm(transposeA: shape.transposeA ? .transposed : .none, transposeB: shape.transposeB ? .transposed : .none,
-                     m: shape.m, n: shape.n, k: shape.k, a: UnsafePointer(a.baseAddress!), lda: shape.lda,
-                     b: UnsafePointer(b.baseAddress!), ldb: shape.ldb, beta: shape.beta, c: c.baseAddress!, ldc: shape.n)
+            let operands = (0..<concurrency).map { _ in GEMMOperands(shape: shape, generator: &generator) }
+            defer { for o in operands { o.deallocate() } }
+            let box = UncheckedSendable(operands)
+            let run = { (calls: Int) in
+                if concurrency == 1 {
+                    for _ in 0..<calls { box.value[0].call() }
+                } else {
+                    DispatchQueue.concurrentPerform(iterations: concurrency) { t in
+                        for _ in 0..<calls { box.value[t].call() }
+                    }
+                }
             }
             // Warm up, then size a sample to about sgemmSampleMilliseconds.
-            for _ in 0..<3 { call() }
+            run(3)
             var calls = 1
             while true {
-                let t = time { for _ in 0..<calls { call() } }
+                let t = time { run(calls) }
                 if t >= sgemmSampleMilliseconds * 1e-3 / 4 || calls >= 1 << 20 {
                     calls = max(1, Int(Double(calls) * sgemmSampleMilliseconds * 1e-3 / max(t, 1e-9)))
                     break
@@ -436,8 +445,8 @@ struct Bench: ParsableCommand {
             }
             var rates: [Double] = []
             for _ in 0..<7 {
-                let t = time { for _ in 0..<calls { call() } }
-                rates.append(shape.flops * Double(calls) / t / 1e9)
+                let t = time { run(calls) }
+                rates.append(shape.flops * Double(calls * concurrency) / t / 1e9)
             }
             let rate = median(rates)
             measurements.append(GEMMMeasurement(shape: shape, flops: shape.flops, gflops: rate,
@@ -451,8 +460,8 @@ struct Bench: ParsableCommand {
         }
         let totalFlops = measurements.reduce(0) { $0 + $1.flops }
         let totalSeconds = measurements.reduce(0) { $0 + $1.secondsPerCall }
-        return SGEMMResult(batch: batch, threads: 1, shapes: measurements, combinedGFLOPS: totalFlops / totalSeconds / 1e9,
-                           flopsPerExample: totalFlops / Double(batch))
+        return SGEMMResult(batch: batch, threads: concurrency, shapes: measurements,
+                           combinedGFLOPS: totalFlops / totalSeconds / 1e9, flopsPerExample: totalFlops / Double(batch))
     }
 
     // MARK: training
@@ -620,7 +629,7 @@ struct Bench: ParsableCommand {
         guard m.status == "measured", let rss = m.peakRSSMegabytes else {
             return "\(m.status) (\(m.note ?? "no reason given"))"
         }
-        return "`vae \(m.arguments.joined(separator: " "))` peak RSS \(formatFixed(rss, decimals: 0)) MB "
+        return "`vae \(m.arguments.joined(separator: " "))` peak RSS \(formatFixed(rss, decimals: 1)) MB "
             + "in \(formatFixed((m.medianMilliseconds ?? 0) / 1e3, decimals: 1)) s"
             + (m.target.map { " (target ≤ \(formatFixed($0.value, decimals: 0)) MB: \($0.met ? "met" : "NOT met"))" } ?? "")
     }
@@ -642,7 +651,7 @@ struct Bench: ParsableCommand {
         for r in training.sorted(by: { $0.threads > $1.threads }) { parts.append(trainingLine(r)) }
         var tail = "benchRSS=\(formatFixed(benchRSS, decimals: 0))MB"
         if let rss = train.peakRSSMegabytes, train.status == "measured" {
-            tail += " trainRSS=\(formatFixed(rss, decimals: 0))MB (target 64MB: \(train.target?.met == true ? "met" : "NOT met"))"
+            tail += " trainRSS=\(formatFixed(rss, decimals: 1))MB (target 64MB: \(train.target?.met == true ? "met" : "NOT met"))"
         } else {
             tail += " trainRSS=\(train.status)"
         }
@@ -670,7 +679,7 @@ struct Bench: ParsableCommand {
         }
         let url = URL(fileURLWithPath: path)
         var report = BenchReport(schema: BenchReport.currentSchema, date: ISO8601DateFormatter().string(from: now),
-                                 cpuModel: cpu, logicalCPUs: ProcessInfo.processInfo.activeProcessorCount, settings: [])
+                                 cpuModel: cpu, cpuMHz: cpuMegahertz(), logicalCPUs: ProcessInfo.processInfo.activeProcessorCount, settings: [])
         if append, FileManager.default.fileExists(atPath: url.path) {
             do {
                 report = try JSONDecoder().decode(BenchReport.self, from: Data(contentsOf: url))
@@ -714,4 +723,37 @@ private extension String {
     func leftPadded(_ width: Int) -> String {
         count >= width ? self : String(repeating: " ", count: width - count) + self
     }
+}
+
+/// A, B and C buffers for one product, filled with uniform noise.
+private struct GEMMOperands {
+    let shape: GEMMShape
+    let a: UnsafeMutableBufferPointer<Float>
+    let b: UnsafeMutableBufferPointer<Float>
+    let c: UnsafeMutableBufferPointer<Float>
+
+    init(shape: GEMMShape, generator: inout SeededGenerator) {
+        self.shape = shape
+        a = .allocate(capacity: shape.m * shape.k)
+        b = .allocate(capacity: shape.k * shape.n)
+        c = .allocate(capacity: shape.m * shape.n)
+        generator.fillUniform(a, low: -1, high: 1)
+        generator.fillUniform(b, low: -1, high: 1)
+        c.initialize(repeating: 0)
+    }
+
+    /// One sgemm call, C = A·B (+ beta·C) as the shape says.
+    func call() {
+        gemm(transposeA: shape.transposeA ? .transposed : .none, transposeB: shape.transposeB ? .transposed : .none,
+             m: shape.m, n: shape.n, k: shape.k, a: UnsafePointer(a.baseAddress!), lda: shape.lda,
+             b: UnsafePointer(b.baseAddress!), ldb: shape.ldb, beta: shape.beta, c: c.baseAddress!, ldc: shape.n)
+    }
+
+    func deallocate() { a.deallocate(); b.deallocate(); c.deallocate() }
+}
+
+/// Carries buffers into a concurrent closure whose threads touch disjoint ones.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

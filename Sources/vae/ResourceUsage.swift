@@ -171,3 +171,14 @@ func loadAverages() -> [Double]? {
     let values = text.split(separator: " ").prefix(3).compactMap { Double($0) }
     return values.count == 3 ? values : nil
 }
+
+/// The first `cpu MHz` value of `/proc/cpuinfo`, or `nil`.
+func cpuMegahertz() -> Double? {
+    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+    for line in text.split(separator: "\n") where line.hasPrefix("cpu MHz") {
+        if let colon = line.firstIndex(of: ":") {
+            return Double(line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+    }
+    return nil
+}
