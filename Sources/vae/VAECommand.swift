@@ -9,5 +9,5 @@ struct VAECommand: ParsableCommand {
             Start with 'vae train' (uses the bundled MNIST subset when no data is given); then \
             'vae sample' and 'vae reconstruct' read the most recent run's model.
             """,
-        subcommands: [Train.self, Sample.self, Reconstruct.self, Download.self])
+        subcommands: [Train.self, Sample.self, Reconstruct.self, Download.self, Bench.self])
 }
