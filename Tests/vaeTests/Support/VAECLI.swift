@@ -160,8 +160,8 @@ final class Sandbox: @unchecked Sendable {
         counter += 1
         let stdoutURL = root.appendingPathComponent("stdout-\(counter).txt")
         let stderrURL = root.appendingPathComponent("stderr-\(counter).txt")
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         let stdoutHandle = try FileHandle(forWritingTo: stdoutURL)
         let stderrHandle = try FileHandle(forWritingTo: stderrURL)
         defer {
@@ -205,6 +205,12 @@ final class Sandbox: @unchecked Sendable {
     /// Runs `vae` and requires success, recording the whole transcript otherwise.
     @discardableResult
     func vaeSucceeds(_ arguments: String..., timeout: Double = 120,
+                     sourceLocation: SourceLocation = #_sourceLocation) throws -> CommandResult {
+        try vaeSucceeds(arguments: arguments, timeout: timeout, sourceLocation: sourceLocation)
+    }
+
+    @discardableResult
+    func vaeSucceeds(arguments: [String], timeout: Double = 120,
                      sourceLocation: SourceLocation = #_sourceLocation) throws -> CommandResult {
         let result = try vae(arguments: arguments, timeout: timeout)
         try #require(result.succeeded, "\(result)", sourceLocation: sourceLocation)
