@@ -185,4 +185,17 @@ struct ErrorTests {
                                            mentioning: ["taken"])
         }
     }
+
+    @Test("vae download refuses a bad dataset or mirror setting without touching the network")
+    func downloadValidation() throws {
+        try withSandbox { sandbox in
+            try expectFailureWritesNothing(sandbox, ["download", "--dataset", "cifar", "--dir", "d"], mentioning: ["cifar"])
+            let before = sandbox.allFiles()
+            let result = try sandbox.vae(arguments: ["download", "--dir", "d"],
+                                         environment: ["VAE_DOWNLOAD_BASE_URL": "ftp://example.invalid/"])
+            expectCleanFailure(result, mentioning: ["VAE_DOWNLOAD_BASE_URL"])
+            #expect(sandbox.allFiles() == before)
+            #expect(!sandbox.exists("d"))
+        }
+    }
 }

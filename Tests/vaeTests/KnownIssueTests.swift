@@ -67,4 +67,20 @@ struct KnownIssueTests {
             }
         }
     }
+
+    @Test("--resume refuses a trainer state from another epoch than the model (e.g. after a kill between the two writes)")
+    func resumeWithStaleTrainerState() throws {
+        try withSandbox { sandbox in
+            let flags = ["--limit", "64", "--hidden", "16", "--sample-every", "0"]
+            try sandbox.vaeSucceeds(arguments: ["train", "--epochs", "1", "--out", "ONE"] + flags)
+            try sandbox.vaeSucceeds(arguments: ["train", "--epochs", "2", "--out", "TWO"] + flags)
+            // TWO's model is from epoch 2, its trainer state from epoch 1.
+            try sandbox.write(try sandbox.data("ONE/trainer-state.safetensors"), to: "TWO/trainer-state.safetensors")
+            let result = try sandbox.vae("train", "--resume", "TWO", "--epochs", "1")
+            #expect(!result.crashed)
+            withKnownIssue("accepted silently: 'resuming after epoch 1' trains epoch 2 again on the epoch-2 model") {
+                expectCleanFailure(result, mentioning: ["TWO"])
+            }
+        }
+    }
 }
