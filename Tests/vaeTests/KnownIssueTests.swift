@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+/// Rough edges found by the end-to-end tests and not fixed yet. Each test states the wanted
+/// behaviour inside `withKnownIssue`; when a fix lands, Swift Testing reports the known issue as
+/// no longer happening, and the `withKnownIssue` wrapper should be removed.
+@Suite("known issues")
+struct KnownIssueTests {
+    @Test("a negative number after a space is parsed as a value, not as a missing value")
+    func negativeNumbers() throws {
+        try withSandbox { sandbox in
+            for (arguments, wanted) in [(["train", "--beta", "-1"], "≥ 0"), (["train", "--epochs", "-3"], "at least 1"),
+                                        (["sample", "--label", "-1"], "0 or more")] {
+                let result = try sandbox.vae(arguments: arguments)
+                expectCleanFailure(result, mentioning: [])
+                withKnownIssue("ArgumentParser reads '-1' as an option: \"Missing value for '--beta <beta>'\"") {
+                    #expect(result.stderr.contains(wanted), "\(result)")
+                }
+            }
+            #expect(sandbox.allFiles().isEmpty)
+        }
+    }
+
+    @Test("a damaged checkpoint's error names the file once, as the user gave it")
+    func corruptCheckpointMessage() throws {
+        try withSandbox { sandbox in
+            try sandbox.write(Data(repeating: 0xAB, count: 64), to: "random.safetensors")
+            let result = try sandbox.vae("sample", "--model", "random.safetensors", "-o", "out.png")
+            expectCleanFailure(result, mentioning: ["random.safetensors"])
+            let line = result.errorLines.first { $0.hasPrefix("Error:") } ?? ""
+            withKnownIssue("the message repeats the path, in absolute form: 'Error: /tmp/…/random.safetensors: cannot read the checkpoint: /tmp/…/random.safetensors: declares …'") {
+                #expect(line.components(separatedBy: "random.safetensors").count - 1 == 1, "\(line)")
+                #expect(!line.contains(sandbox.directory.path), "\(line)")
+            }
+        }
+    }
+
+    @Test("errors found while running a subcommand show no usage, or the subcommand's own")
+    func runtimeErrorsUsage() throws {
+        try withSandbox { sandbox in
+            try sandbox.vaeSucceeds("train", "--epochs", "1", "--limit", "64", "--hidden", "16", "--sample-every", "0")
+            let result = try sandbox.vae("sample", "--label", "3", "-o", "three.png")
+            expectCleanFailure(result, mentioning: ["--label"])
+            withKnownIssue("ValidationError thrown in run() prints the top-level 'Usage: vae <subcommand>'") {
+                #expect(!result.stderr.contains("Usage: vae <subcommand>"), "\(result)")
+            }
+        }
+    }
+
+    @Test("train --out into an existing run folder does not silently mix two runs")
+    func trainIntoExistingRun() throws {
+        try withSandbox { sandbox in
+            try sandbox.vaeSucceeds("train", "--epochs", "2", "--limit", "64", "--hidden", "16", "--out", "X")
+            let firstModel = try sandbox.data("X/model.safetensors")
+            let second = try sandbox.vae("train", "--epochs", "1", "--limit", "64", "--hidden", "16", "--latent", "3", "--out", "X")
+            #expect(!second.crashed)
+            try withKnownIssue("a new run silently replaces X's model and metrics but keeps X/samples/epoch-002.png of the old model") {
+                if second.succeeded {
+                    #expect(!sandbox.exists("X/samples/epoch-002.png"), "stale sample grid of the replaced run\n\(second)")
+                    #expect(second.output.lowercased().contains("replac") || second.output.lowercased().contains("overwr"),
+                            "replacing a trained run should at least be said\n\(second)")
+                } else {
+                    // Refusing is fine too, if the old run is left alone.
+                    let model = try sandbox.data("X/model.safetensors")
+                    #expect(model == firstModel, "a refused run must leave X's model alone")
+                }
+            }
+        }
+    }
+
+    @Test("--resume refuses a trainer state from another epoch than the model (e.g. after a kill between the two writes)")
+    func resumeWithStaleTrainerState() throws {
+        try withSandbox { sandbox in
+            let flags = ["--limit", "64", "--hidden", "16", "--sample-every", "0"]
+            try sandbox.vaeSucceeds(arguments: ["train", "--epochs", "1", "--out", "ONE"] + flags)
+            try sandbox.vaeSucceeds(arguments: ["train", "--epochs", "2", "--out", "TWO"] + flags)
+            // TWO's model is from epoch 2, its trainer state from epoch 1.
+            try sandbox.write(try sandbox.data("ONE/trainer-state.safetensors"), to: "TWO/trainer-state.safetensors")
+            let result = try sandbox.vae("train", "--resume", "TWO", "--epochs", "1")
+            #expect(!result.crashed)
+            withKnownIssue("accepted silently: 'resuming after epoch 1' trains epoch 2 again on the epoch-2 model") {
+                expectCleanFailure(result, mentioning: ["TWO"])
+            }
+        }
+    }
+}
