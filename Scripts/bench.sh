@@ -25,11 +25,11 @@ if [[ -n "$data" && ! -d "$data" ]]; then
 fi
 
 if [[ "${VAE_BENCH_NO_BUILD:-0}" != 1 ]]; then
-    swift build -c release --product vae
+    swift build -c release --static-swift-stdlib --product vae
 fi
-bin="$(swift build -c release --show-bin-path)/vae"
+bin="$(swift build -c release --static-swift-stdlib --show-bin-path)/vae"
 if [[ ! -x "$bin" ]]; then
-    echo "bench.sh: no release binary at $bin (build with: swift build -c release --product vae)" >&2
+    echo "bench.sh: no release binary at $bin (build with: swift build -c release --static-swift-stdlib --product vae)" >&2
     exit 1
 fi
 

@@ -168,31 +168,24 @@ public struct SafeTensorsFile: Sendable, Equatable {
 
     // MARK: Writing
 
-    /// The tensors in the order their data is laid out in an encoded file:
-    /// dtype in the reference library's order, then name by UTF-8 bytes.
-    var tensorsInLayoutOrder: [NamedTensor] {
-        tensors.sorted { left, right in
-            if left.dtype.layoutRank != right.dtype.layoutRank {
-                return left.dtype.layoutRank < right.dtype.layoutRank
-            }
-            return utf8Precedes(left.name, right.name)
-        }
+    /// Describes one tensor for the header: its name, dtype and shape.
+    public struct TensorDescription: Sendable, Equatable {
+        public let name: String
+        public let dtype: SafeTensorsDType
+        public let shape: [Int]
+        public init(name: String, dtype: SafeTensorsDType, shape: [Int]) { self.name = name; self.dtype = dtype; self.shape = shape }
+        var byteCount: Int { shape.reduce(1, *) * dtype.byteCount }
     }
 
-    /// Encodes the checkpoint as safetensors bytes (deterministic; see the type's documentation).
-    /// - Returns: the complete file contents.
-    public func encoded() -> Data {
-        let layout = tensorsInLayoutOrder
+    /// The header bytes (JSON padded with spaces to a multiple of 8) for tensors laid out in the
+    /// given order, one after another from offset 0. Every key is sorted by UTF-8 bytes.
+    static func header(for layout: [TensorDescription], metadata: [String: String]) -> [UInt8] {
         var offsets: [String: (begin: Int, end: Int)] = [:]
         var cursor = 0
         for tensor in layout {
-            let byteCount = tensor.elementCount * tensor.dtype.byteCount
-            offsets[tensor.name] = (cursor, cursor + byteCount)
-            cursor += byteCount
+            offsets[tensor.name] = (cursor, cursor + tensor.byteCount)
+            cursor += tensor.byteCount
         }
-        let bufferLength = cursor
-
-        // Header JSON: every key sorted by UTF-8 bytes, no whitespace.
         var entries: [(key: String, write: (inout CompactJSONWriter) -> Void)] = []
         for tensor in layout {
             let range = offsets[tensor.name]!
@@ -229,11 +222,30 @@ public struct SafeTensorsFile: Sendable, Equatable {
             entry.write(&writer)
         }
         writer.appendRaw("}")
-
         var header = Array(writer.text.utf8)
         let padding = (8 - header.count % 8) % 8
         header.append(contentsOf: repeatElement(UInt8(ascii: " "), count: padding))
+        return header
+    }
 
+    /// The tensors in the order their data is laid out in an encoded file:
+    /// dtype in the reference library's order, then name by UTF-8 bytes.
+    var tensorsInLayoutOrder: [NamedTensor] {
+        tensors.sorted { left, right in
+            if left.dtype.layoutRank != right.dtype.layoutRank {
+                return left.dtype.layoutRank < right.dtype.layoutRank
+            }
+            return utf8Precedes(left.name, right.name)
+        }
+    }
+
+    /// Encodes the checkpoint as safetensors bytes (deterministic; see the type's documentation).
+    /// - Returns: the complete file contents.
+    public func encoded() -> Data {
+        let layout = tensorsInLayoutOrder
+        let header = SafeTensorsFile.header(for: layout.map { TensorDescription(name: $0.name, dtype: $0.dtype, shape: $0.shape) },
+                                            metadata: metadata)
+        let bufferLength = layout.reduce(0) { $0 + $1.elementCount * $1.dtype.byteCount }
         var data = Data()
         data.reserveCapacity(8 + header.count + bufferLength)
         appendLittleEndian([UInt64(header.count)], to: &data)

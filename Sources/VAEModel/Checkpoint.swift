@@ -69,11 +69,21 @@ public enum Checkpoint {
         return SafeTensorsFile(tensors: tensors, metadata: metadata)
     }
 
-    /// Writes the model to `url` atomically.
-    public static func saveModel(_ model: VAE, to url: URL, metadata: [String: String] = [:]) throws {
-        do { try modelFile(model, metadata: metadata).write(to: url) } catch {
-            throw CheckpointError.writeFailed(path: url.path, reason: "\(error)")
+    /// Writes the model to `url` atomically, straight from the parameter buffers (no copies).
+    public static func saveModel(_ model: VAE, to url: URL, metadata extra: [String: String] = [:]) throws {
+        var metadata = extra
+        metadata[formatKey] = formatValue
+        metadata[configurationKey] = encodeJSON(model.configuration)
+        let tensors = model.parameters.map { floatBytes(name: $0.name, shape: $0.shape, values: $0.data) }
+        do { try SafeTensorsFile.write(tensors: tensors, metadata: metadata, to: url) } catch {
+            throw CheckpointError.writeFailed(path: url.path, reason: error.description)
         }
+    }
+
+    static func floatBytes(name: String, shape: [Int], values: UnsafePointer<Float>) -> SafeTensorsFile.TensorBytes {
+        let count = shape.reduce(1, *)
+        return SafeTensorsFile.TensorBytes(name: name, dtype: .float32, shape: shape,
+                                           bytes: UnsafeRawBufferPointer(start: values, count: count * MemoryLayout<Float>.size))
     }
 
     /// The configuration stored in a model file, without building the model.
@@ -109,21 +119,28 @@ public enum Checkpoint {
     /// Writes Adam's moments and step, the generator state and the epoch count to `url` atomically.
     /// - Parameter metadata: extra strings to keep (the training settings).
     public static func saveTrainerState(_ trainer: Trainer, to url: URL, metadata: [String: String] = [:]) throws {
-        var tensors: [NamedTensor] = []
         let adam = trainer.optimizer
+        var tensors: [SafeTensorsFile.TensorBytes] = []
         for (index, p) in adam.parameters.enumerated() {
             let offset = adam.offsets[index]
-            tensors.append(NamedTensor(name: "adam.exp_avg.\(p.name)", shape: p.shape,
-                                       floats: Array(UnsafeBufferPointer(start: adam.firstMoments + offset, count: p.count))))
-            tensors.append(NamedTensor(name: "adam.exp_avg_sq.\(p.name)", shape: p.shape,
-                                       floats: Array(UnsafeBufferPointer(start: adam.secondMoments + offset, count: p.count))))
+            tensors.append(floatBytes(name: "adam.exp_avg.\(p.name)", shape: p.shape, values: adam.firstMoments + offset))
+            tensors.append(floatBytes(name: "adam.exp_avg_sq.\(p.name)", shape: p.shape, values: adam.secondMoments + offset))
         }
-        tensors.append(NamedTensor(name: "adam.step", shape: [1], int64s: [Int64(adam.step)]))
-        tensors.append(NamedTensor(name: "generator.state", shape: [4], uint64s: trainer.generator.stateWords))
-        tensors.append(NamedTensor(name: "trainer.epochs_completed", shape: [1], int64s: [Int64(trainer.epochsCompleted)]))
+        let step = [Int64(adam.step)], epochs = [Int64(trainer.epochsCompleted)], words = trainer.generator.stateWords
         var meta = metadata
         meta[formatKey] = formatValue
-        do { try SafeTensorsFile(tensors: tensors, metadata: meta).write(to: url) } catch {
+        do {
+            try step.withUnsafeBytes { stepBytes in
+                try epochs.withUnsafeBytes { epochBytes in
+                    try words.withUnsafeBytes { wordBytes in
+                        tensors.append(.init(name: "adam.step", dtype: .int64, shape: [1], bytes: stepBytes))
+                        tensors.append(.init(name: "trainer.epochs_completed", dtype: .int64, shape: [1], bytes: epochBytes))
+                        tensors.append(.init(name: "generator.state", dtype: .uint64, shape: [4], bytes: wordBytes))
+                        try SafeTensorsFile.write(tensors: tensors, metadata: meta, to: url)
+                    }
+                }
+            }
+        } catch {
             throw CheckpointError.writeFailed(path: url.path, reason: "\(error)")
         }
     }

@@ -10,4 +10,22 @@ struct VAECommand: ParsableCommand {
             'vae sample' and 'vae reconstruct' read the most recent run's model.
             """,
         subcommands: [Train.self, Sample.self, Reconstruct.self, Download.self, Bench.self])
+
+    static func main() {
+        #if os(Linux)
+        // Serve every allocation of 256 KB or more (images, batches, checkpoints) with its own mapping,
+        // returned to the system when freed: glibc would otherwise raise this threshold after the first
+        // large free and keep the memory, which grows peak resident memory by the size of a checkpoint.
+        _ = glibcMallopt(glibcMmapThreshold, 256 * 1024)
+        #endif
+        main(nil)
+    }
 }
+
+#if os(Linux)
+/// glibc's `mallopt` (declared in <malloc.h>, which the Glibc module does not export).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+/// `M_MMAP_THRESHOLD` from <malloc.h>.
+private let glibcMmapThreshold: Int32 = -3
+#endif
