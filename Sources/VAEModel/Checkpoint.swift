@@ -76,7 +76,7 @@ public enum Checkpoint {
         metadata[configurationKey] = encodeJSON(model.configuration)
         let tensors = model.parameters.map { floatBytes(name: $0.name, shape: $0.shape, values: $0.data) }
         do { try SafeTensorsFile.write(tensors: tensors, metadata: metadata, to: url) } catch {
-            throw CheckpointError.writeFailed(path: url.path, reason: error.description)
+            throw CheckpointError.writeFailed(path: url.relativePath, reason: error.description)
         }
     }
 
@@ -104,12 +104,12 @@ public enum Checkpoint {
     /// Reads a model from `url`, checking every tensor's presence, shape and finiteness.
     public static func loadModel(from url: URL) throws -> VAE {
         let file = try readFile(url)
-        let configuration = try configuration(of: file, path: url.path)
+        let configuration = try configuration(of: file, path: url.relativePath)
         let model = VAE(zeroedWith: configuration)
-        try load(file, into: model.parameters, path: url.path)
+        try load(file, into: model.parameters, path: url.relativePath)
         let expected = Set(model.parameters.map(\.name))
         if let extra = file.names.first(where: { !expected.contains($0) }) {
-            throw CheckpointError.tensorMismatch(path: url.path, reason: "unexpected tensor \(extra)")
+            throw CheckpointError.tensorMismatch(path: url.relativePath, reason: "unexpected tensor \(extra)")
         }
         return model
     }
@@ -141,7 +141,7 @@ public enum Checkpoint {
                 }
             }
         } catch {
-            throw CheckpointError.writeFailed(path: url.path, reason: "\(error)")
+            throw CheckpointError.writeFailed(path: url.relativePath, reason: "\(error)")
         }
     }
 
@@ -153,7 +153,7 @@ public enum Checkpoint {
     /// Restores Adam's moments and step, the generator state and the epoch count into `trainer`.
     public static func restoreTrainerState(into trainer: Trainer, from url: URL) throws {
         let file = try readFile(url)
-        let path = url.path
+        let path = url.relativePath
         guard file.metadata[formatKey] == formatValue else {
             throw CheckpointError.stateMismatch(path: path, reason: "not a vae trainer-state file")
         }
@@ -183,22 +183,26 @@ public enum Checkpoint {
     // MARK: Helpers
 
     static func readFile(_ url: URL) throws -> SafeTensorsFile {
-        do { return try SafeTensorsFile(contentsOf: url) } catch {
-            switch error {
-            case .fileNotFound:
-                throw CheckpointError.notFound(path: url.path, hint: "Train a model first with 'vae train', or pass --model PATH.")
-            default:
-                throw CheckpointError.unreadable(path: url.path, reason: error.description)
-            }
+        let shown = url.relativePath
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw CheckpointError.notFound(path: shown, hint: "Train a model first with 'vae train', or pass --model PATH.")
         }
+        guard !isDirectory.boolValue else {
+            throw CheckpointError.unreadable(path: shown, reason: "it is a folder, not a .safetensors file")
+        }
+        let data: Data
+        do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
+            throw CheckpointError.unreadable(path: shown, reason: (error as NSError).localizedDescription)
+        }
+        // Errors from the parser name the file (as the user gave it) and what is wrong.
+        return try SafeTensorsFile(data: data, sourceName: shown)
     }
 
     static func load(_ file: SafeTensorsFile, into parameters: [Tensor], path: String) throws {
         for p in parameters {
-            let values: [Float]
-            do { values = try file.floatValues(named: p.name, expectedShape: p.shape) } catch {
-                throw CheckpointError.tensorMismatch(path: path, reason: error.description)
-            }
+            // A missing tensor or a wrong shape or dtype: the error names the file and the tensor.
+            let values = try file.floatValues(named: p.name, expectedShape: p.shape)
             guard values.allSatisfy(\.isFinite) else { throw CheckpointError.nonFiniteValues(path: path, tensor: p.name) }
             p.values = values
         }

@@ -98,7 +98,7 @@ public struct LoadedData {
             }
             return LoadedData(train: roll.dataset, test: FloatDataset(rows: testPoints, featureCount: 2),
                               imageHeight: nil, imageWidth: nil,
-                              description: "Swiss roll: \(count) training and \(test.count) test points, noise \(settings.swissRollNoise)",
+                              description: "Swiss roll: \(groupedThousands(count)) training and \(groupedThousands(test.count)) test points, noise \(settings.swissRollNoise)",
                               points: Array(roll.points.prefix(2 * plottedPoints)))
         }
     }
@@ -163,6 +163,16 @@ public final class TrainingSession {
                           seed: t.seed &+ 1)
         if let resume = resumeFrom {
             try Checkpoint.restoreTrainerState(into: trainer, from: resume.trainerStateURL)
+            // The two files are written one after the other; a run stopped between the writes leaves
+            // them at different epochs, and resuming from such a pair would not be exact.
+            let modelEpochs = try Checkpoint.metadata(ofModelAt: resume.modelURL)["epochs_completed"].flatMap { Int($0) }
+            if modelEpochs != trainer.epochsCompleted {
+                throw CheckpointError.stateMismatch(
+                    path: resume.trainerStateURL.relativePath,
+                    reason: "it is from epoch \(trainer.epochsCompleted) but \(resume.modelURL.relativePath) from epoch "
+                        + "\(modelEpochs.map(String.init) ?? "unknown") (was a save interrupted?), so resuming would not be exact; "
+                        + "start a new run")
+            }
         }
         var sampleGenerator = SeededGenerator(seed: t.seed &+ 2)
         let count = configuration.model.isConditional ? configuration.model.classes * 8 : 64
@@ -183,14 +193,15 @@ public final class TrainingSession {
         let train = trainer.trainEpoch(on: data.train, progress: progress)
         let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         let test = data.test.map { trainer.evaluate(on: $0) }
+        let epoch = trainer.epochsCompleted
+        let every = configuration.training.sampleEvery
+        if every > 0 && epoch % every == 0 { try writeSamples(epoch: epoch) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-        let record = EpochRecord(epoch: trainer.epochsCompleted, trainLoss: train.loss,
+        let record = EpochRecord(epoch: epoch, trainLoss: train.loss,
                                  trainReconstruction: train.reconstruction, trainKL: train.kl,
                                  testLoss: test?.loss, testReconstruction: test?.reconstruction, testKL: test?.kl,
                                  imagesPerSecond: Double(train.examples) / max(trainSeconds, 1e-9), seconds: seconds)
         try appendMetrics(record)
-        let every = configuration.training.sampleEvery
-        if every > 0 && record.epoch % every == 0 { try writeSamples(epoch: record.epoch) }
         try saveCheckpoint()
         return record
     }
@@ -272,4 +283,15 @@ extension Checkpoint {
         }
         return text
     }
+}
+
+/// 20000 → "20,000".
+func groupedThousands(_ value: Int) -> String {
+    let digits = String(value.magnitude)
+    var grouped = ""
+    for (index, digit) in digits.enumerated() {
+        if index > 0 && (digits.count - index) % 3 == 0 { grouped.append(",") }
+        grouped.append(digit)
+    }
+    return (value < 0 ? "-" : "") + grouped
 }

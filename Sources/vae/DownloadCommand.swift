@@ -48,7 +48,7 @@ struct Download: ParsableCommand {
         var baseURL: URL? = nil
         if let override = ProcessInfo.processInfo.environment[Downloader.baseURLEnvironmentKey], !override.isEmpty {
             guard let url = URL(string: override), url.scheme == "http" || url.scheme == "https" else {
-                throw ValidationError("\(Downloader.baseURLEnvironmentKey)=\(override) is not an http(s) URL.")
+                throw CommandError("\(Downloader.baseURLEnvironmentKey)=\(override) is not an http(s) URL.")
             }
             baseURL = url
         }

@@ -62,3 +62,10 @@ func parseWidths(_ text: String) -> [Int]? {
 func say(_ text: String) {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }
+
+/// A problem found while a command runs (bad data, a model that does not fit the request):
+/// printed as "Error: …" without usage help, exit status 1.
+struct CommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

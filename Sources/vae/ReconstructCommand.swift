@@ -16,7 +16,7 @@ struct Reconstruct: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @Option(help: ArgumentHelp("Data folder (default: the data the model was trained on).", valueName: "dir"))
     var data: String?
-    @Option(help: ArgumentHelp("Number of images.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Number of images.", valueName: "n"))
     var n: Int = 8
     @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file.", valueName: "file"))
     var output: String = "reconstruction.png"
@@ -32,7 +32,7 @@ struct Reconstruct: ParsableCommand {
         let model = try Checkpoint.loadModel(from: modelURL)
         let c = model.configuration
         guard let height = c.imageHeight, let width = c.imageWidth else {
-            throw ValidationError("\(displayPath(modelURL)) is not an image model; reconstruct shows images (use 'vae sample' for the Swiss roll).")
+            throw CommandError("\(displayPath(modelURL)) is not an image model; reconstruct shows images (use 'vae sample' for the Swiss roll).")
         }
         var settings = savedTrainingSettings(modelURL: modelURL) ?? trainingSettings(of: modelURL) ?? TrainingSettings()
         if let data { settings.dataFolder = data }
@@ -41,7 +41,7 @@ struct Reconstruct: ParsableCommand {
         let location = try DataLocation.resolve(explicitFolder: settings.dataFolder)
         let dataset = try MNISTDataset(folder: location.folder, options: .init(requireLabels: c.isConditional))
         guard dataset.height == height && dataset.width == width else {
-            throw ValidationError("\(displayPath(location.folder)) holds \(dataset.width)×\(dataset.height) images but the model "
+            throw CommandError("\(displayPath(location.folder)) holds \(dataset.width)×\(dataset.height) images but the model "
                 + "was trained on \(width)×\(height); pass --data with images of that size.")
         }
         var images = dataset.test ?? dataset.train

@@ -19,13 +19,13 @@ struct Sample: ParsableCommand {
     var n: Int?
     @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file.", valueName: "file"))
     var output: String = "samples.png"
-    @Option(help: ArgumentHelp("Images per row.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Images per row.", valueName: "n"))
     var nrow: Int = 8
-    @Option(help: ArgumentHelp("Pixels of black padding between images.", valueName: "pixels"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Pixels of black padding between images.", valueName: "pixels"))
     var padding: Int = 2
-    @Option(help: ArgumentHelp("Random seed for z.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed for z.", valueName: "n"))
     var seed: UInt64 = 0
-    @Option(help: ArgumentHelp("Class to draw (conditional models only).", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Class to draw (conditional models only).", valueName: "k"))
     var label: Int?
 
     func validate() throws {
@@ -45,17 +45,17 @@ struct Sample: ParsableCommand {
         let url = URL(fileURLWithPath: output)
 
         if let label, !c.isConditional {
-            throw ValidationError("--label \(label) needs a conditional model; \(displayPath(modelURL)) is unconditional.")
+            throw CommandError("--label \(label) needs a conditional model; \(displayPath(modelURL)) is unconditional.")
         }
         if let label, label >= c.classes {
-            throw ValidationError("--label must be below \(c.classes) for this model (got \(label)).")
+            throw CommandError("--label must be below \(c.classes) for this model (got \(label)).")
         }
 
         guard let height = c.imageHeight, let width = c.imageWidth else {
             // Points, not images: the Swiss roll's scatter plot of training data and samples.
             guard c.inputSize == 2, let settings = savedTrainingSettings(modelURL: modelURL) ?? trainingSettings(of: modelURL),
                   settings.dataset == .swissRoll else {
-                throw ValidationError("\(displayPath(modelURL)) has no image size and is not a Swiss-roll model; cannot draw it.")
+                throw CommandError("\(displayPath(modelURL)) has no image size and is not a Swiss-roll model; cannot draw it.")
             }
             let data = try LoadedData.load(settings, requireLabels: false)
             let generated = model.sample(count: n ?? 1000, generator: &generator)

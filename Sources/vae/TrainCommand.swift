@@ -15,13 +15,13 @@ struct Train: ParsableCommand {
             """)
 
     // Model
-    @Option(help: "Training epochs (with --resume: further epochs).")
+    @Option(parsing: .unconditional, help: "Training epochs (with --resume: further epochs).")
     var epochs: Int = 10
-    @Option(help: ArgumentHelp("Examples per batch (default 128).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Examples per batch (default 128).", valueName: "n"))
     var batchSize: Int?
-    @Option(help: ArgumentHelp("Adam learning rate (default 1e-3).", valueName: "rate"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Adam learning rate (default 1e-3).", valueName: "rate"))
     var lr: Float?
-    @Option(help: ArgumentHelp("Latent dimensions (default 20; 2 for the Swiss roll).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Latent dimensions (default 20; 2 for the Swiss roll).", valueName: "n"))
     var latent: Int?
     @Option(help: ArgumentHelp("Hidden widths, a comma list such as 512,256 (default 400; 128,128 for the Swiss roll).",
                                valueName: "widths"))
@@ -32,7 +32,7 @@ struct Train: ParsableCommand {
     var loss: ReconstructionLoss?
     @Option(help: "Output activation: sigmoid, tanh (data scaled to [-1, 1]) or linear (default: sigmoid; linear for the Swiss roll).")
     var output: OutputActivation?
-    @Option(help: ArgumentHelp("Weight of the KL term (default 1.0; 0.1 for the Swiss roll).", valueName: "beta"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Weight of the KL term (default 1.0; 0.1 for the Swiss roll).", valueName: "beta"))
     var beta: Float?
     @Flag(help: "Train a conditional VAE (the one-hot label goes to the encoder and decoder).")
     var conditional = false
@@ -42,24 +42,24 @@ struct Train: ParsableCommand {
     var data: String?
     @Option(help: "mnist (images from --data or the default folder) or swiss-roll (2-D toy).")
     var dataset: DatasetKind?
-    @Option(help: ArgumentHelp("Train on the first N training examples only.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Train on the first N training examples only.", valueName: "n"))
     var limit: Int?
     @Flag(help: "Dynamic binarization: each pixel drawn as Bernoulli(intensity) every time it is used.")
     var binarize = false
 
     // Run
-    @Option(help: ArgumentHelp("Random seed (default 1).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed (default 1).", valueName: "n"))
     var seed: UInt64?
-    @Option(help: ArgumentHelp("Worker threads (default: the number of cores, at most 4).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Worker threads (default: the number of cores, at most 4).", valueName: "n"))
     var threads: Int?
     @Option(help: ArgumentHelp("Run folder (default: the next runs/run-NNN; with --resume, the resumed run).",
                                valueName: "dir"))
     var out: String?
-    @Option(help: ArgumentHelp("When not on a terminal, print a progress line every N batches.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("When not on a terminal, print a progress line every N batches.", valueName: "n"))
     var logInterval: Int = 50
     @Option(help: ArgumentHelp("Continue a run: its folder or its model.safetensors.", valueName: "run"))
     var resume: String?
-    @Option(help: ArgumentHelp("Write a sample grid every N epochs, 0 for never (default 1).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Write a sample grid every N epochs, 0 for never (default 1).", valueName: "n"))
     var sampleEvery: Int?
 
     func validate() throws {
@@ -95,7 +95,7 @@ struct Train: ParsableCommand {
         let configuration = try makeConfiguration(saved: saved, resumePath: resume)
         let data = try LoadedData.load(configuration.training, requireLabels: configuration.model.isConditional)
         if data.train.featureCount != configuration.model.inputSize {
-            throw ValidationError("The data has \(data.train.featureCount) values per example but the model in "
+            throw CommandError("The data has \(data.train.featureCount) values per example but the model in "
                 + "\(resume ?? "the run") expects \(configuration.model.inputSize); use data with the same image size.")
         }
         let run: RunFolder
@@ -105,6 +105,11 @@ struct Train: ParsableCommand {
             run = resumeRun
         } else {
             run = RunFolder.next(in: URL(fileURLWithPath: RunFolder.defaultRoot, isDirectory: true))
+        }
+        if FileManager.default.fileExists(atPath: run.modelURL.path)
+            && run.url.standardizedFileURL.path != resumeRun?.url.standardizedFileURL.path {
+            throw CommandError("\(displayPath(run.url)) already holds a trained run; continue it with --resume \(displayPath(run.url)), "
+                + "or choose another --out.")
         }
         let session = try TrainingSession(run: run, configuration: configuration, data: data, resumeFrom: resumeRun)
         report(session: session, run: run)
@@ -219,12 +224,13 @@ struct Train: ParsableCommand {
         }
         // The input size comes from the data; load it once to learn the image size.
         let probe = try LoadedData.load(training, requireLabels: requested.classes > 0)
+        training.dataDescription = probe.description
         var model = requested
         model.inputSize = probe.train.featureCount
         model.imageHeight = probe.imageHeight
         model.imageWidth = probe.imageWidth
         let problems = model.problems
-        if !problems.isEmpty { throw ValidationError(problems.joined(separator: "; ")) }
+        if !problems.isEmpty { throw CommandError(problems.joined(separator: "; ")) }
         return RunConfiguration(model: model, training: training)
     }
 }

@@ -9,6 +9,7 @@ struct VAECommand: ParsableCommand {
             Start with 'vae train' (uses the bundled MNIST subset when no data is given); then \
             'vae sample' and 'vae reconstruct' read the most recent run's model.
             """,
+        version: "0.1.0",
         subcommands: [Train.self, Sample.self, Reconstruct.self, Download.self, Bench.self])
 
     static func main() {
