@@ -170,8 +170,8 @@ public struct MNISTDataset: Sendable {
     }
 }
 
-/// `4000` → `"4,000"`.
-func formatCount(_ n: Int) -> String {
+/// `4000` → `"4,000"` (digits grouped by three with commas, whatever the locale).
+public func formatCount(_ n: Int) -> String {
     let digits = String(n.magnitude)
     var out = ""
     for (i, ch) in digits.enumerated() {

@@ -272,15 +272,8 @@ public struct SafeTensorsFile: Sendable, Equatable {
     ///   ``SafeTensorsError/isDirectory(path:)`` or ``SafeTensorsError/writeFailed(path:reason:)``.
     public func write(to url: URL) throws(SafeTensorsError) {
         precondition(url.isFileURL, "safetensors files can only be written to file URLs, not \(url)")
+        try checkDestination(url)
         let path = url.path
-        let directory = url.deletingLastPathComponent().path
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
-            throw .directoryMissing(path: path, directory: directory)
-        }
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-            throw .isDirectory(path: path)
-        }
         do {
             try encoded().write(to: url, options: .atomic)
         } catch {

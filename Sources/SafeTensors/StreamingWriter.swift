@@ -30,15 +30,9 @@ extension SafeTensorsFile {
     public static func write(tensors: [TensorBytes], metadata: [String: String] = [:], to url: URL) throws(SafeTensorsError) {
         precondition(UInt16(1).littleEndian == 1, "streaming safetensors writes need a little-endian host")
         precondition(Set(tensors.map(\.description.name)).count == tensors.count, "tensor names must be unique")
+        try checkDestination(url)
         let path = url.path
         let directory = url.deletingLastPathComponent().path
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
-            throw .directoryMissing(path: path, directory: directory)
-        }
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-            throw .isDirectory(path: path)
-        }
         let layout = tensors.sorted { left, right in
             let l = left.description, r = right.description
             if l.dtype.layoutRank != r.dtype.layoutRank { return l.dtype.layoutRank < r.dtype.layoutRank }
@@ -76,5 +70,18 @@ extension SafeTensorsFile {
             unlink(temporary)
             throw .writeFailed(path: path, reason: String(cString: strerror(failure)))
         }
+    }
+}
+
+/// Checks that `url`'s folder exists and that `url` is not itself a folder.
+func checkDestination(_ url: URL) throws(SafeTensorsError) {
+    let path = url.path
+    let directory = url.deletingLastPathComponent().path
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+        throw .directoryMissing(path: path, directory: directory)
+    }
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+        throw .isDirectory(path: path)
     }
 }

@@ -36,15 +36,8 @@ public final class Tensor: @unchecked Sendable {
         self.requiresGrad = requiresGrad
         self.name = name
         self.ownsData = true
-        data = .allocate(capacity: max(count, 1))
-        data.initialize(repeating: 0, count: max(count, 1))
-        if requiresGrad {
-            let g = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-            g.initialize(repeating: 0, count: max(count, 1))
-            gradData = g
-        } else {
-            gradData = nil
-        }
+        data = Tensor.allocateZeros(count)
+        gradData = requiresGrad ? Tensor.allocateZeros(count) : nil
     }
 
     /// A tensor holding `values` (row-major); `values.count` must equal the product of `shape`.
@@ -65,13 +58,7 @@ public final class Tensor: @unchecked Sendable {
         self.requiresGrad = requiresGrad
         ownsData = false
         data = other.data
-        if requiresGrad {
-            let g = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-            g.initialize(repeating: 0, count: max(count, 1))
-            gradData = g
-        } else {
-            gradData = nil
-        }
+        gradData = requiresGrad ? Tensor.allocateZeros(count) : nil
     }
 
     /// A tensor over memory owned by someone else (for example a slice of a flat parameter buffer).
@@ -88,6 +75,13 @@ public final class Tensor: @unchecked Sendable {
         self.gradData = gradient
         ownsData = false
         ownsGradient = false
+    }
+
+    /// A zero-filled buffer of `count` floats (at least one, so a scalar or empty tensor has an address).
+    private static func allocateZeros(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+        return pointer
     }
 
     deinit {

@@ -98,7 +98,7 @@ public struct LoadedData {
             }
             return LoadedData(train: roll.dataset, test: FloatDataset(rows: testPoints, featureCount: 2),
                               imageHeight: nil, imageWidth: nil,
-                              description: "Swiss roll: \(groupedThousands(count)) training and \(groupedThousands(test.count)) test points, noise \(settings.swissRollNoise)",
+                              description: "Swiss roll: \(formatCount(count)) training and \(formatCount(test.count)) test points, noise \(settings.swissRollNoise)",
                               points: Array(roll.points.prefix(2 * plottedPoints)))
         }
     }
@@ -285,13 +285,3 @@ extension Checkpoint {
     }
 }
 
-/// 20000 → "20,000".
-func groupedThousands(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var grouped = ""
-    for (index, digit) in digits.enumerated() {
-        if index > 0 && (digits.count - index) % 3 == 0 { grouped.append(",") }
-        grouped.append(digit)
-    }
-    return (value < 0 ? "-" : "") + grouped
-}
