@@ -18,7 +18,7 @@ extension VAE {
         if c.isConditional {
             d = tape.concatColumns(z, oneHot(labels, rows: count))
         }
-        for layer in decoder { d = layer(d, on: tape, activation: c.activation) }
+        d = decoder(d, on: tape)
         return outputLayer(d, on: tape, activation: c.output.activation).values
     }
 
@@ -39,7 +39,7 @@ extension VAE {
         let tape = Tape()
         var h = Tensor(shape: [count, c.inputSize], values: inputs)
         if c.isConditional { h = tape.concatColumns(h, oneHot(labels, rows: count)) }
-        for layer in encoder { h = layer(h, on: tape, activation: c.activation) }
+        h = encoder(h, on: tape)
         return meanHead(h, on: tape).values
     }
 

@@ -11,10 +11,12 @@ import TensorCore
 /// `decoder.K.*`, `output.*`, weights in the [out, in] layout.
 public final class VAE: @unchecked Sendable {
     public let configuration: VAEConfiguration
-    public let encoder: [Linear]
+    /// The encoder's hidden layers (`encoder.K`), each followed by the activation.
+    public let encoder: MLP
     public let meanHead: Linear
     public let logVarianceHead: Linear
-    public let decoder: [Linear]
+    /// The decoder's hidden layers (`decoder.K`), each followed by the activation.
+    public let decoder: MLP
     public let outputLayer: Linear
     /// The flat buffer holding every parameter (and its gradient), in parameter order.
     public let store: ParameterStore
@@ -60,7 +62,7 @@ public final class VAE: @unchecked Sendable {
             layers.append(makeLayer(width, h, "encoder.\(k)", store))
             width = h
         }
-        encoder = layers
+        encoder = MLP(layers: layers, activation: c.activation)
         meanHead = makeLayer(width, c.latent, "mu", store)
         logVarianceHead = makeLayer(width, c.latent, "logvar", store)
         layers = []
@@ -69,7 +71,7 @@ public final class VAE: @unchecked Sendable {
             layers.append(makeLayer(width, h, "decoder.\(k)", store))
             width = h
         }
-        decoder = layers
+        decoder = MLP(layers: layers, activation: c.activation)
         outputLayer = makeLayer(width, c.inputSize, "output", store)
     }
 
@@ -83,15 +85,15 @@ public final class VAE: @unchecked Sendable {
             precondition(weight.name == like.weight.name && bias.name == like.bias.name, "VAE: parameter order differs")
             return Linear(weight: weight, bias: bias)
         }
-        encoder = other.encoder.map(next)
+        encoder = MLP(layers: other.encoder.layers.map(next), activation: configuration.activation)
         meanHead = next(other.meanHead)
         logVarianceHead = next(other.logVarianceHead)
-        decoder = other.decoder.map(next)
+        decoder = MLP(layers: other.decoder.layers.map(next), activation: configuration.activation)
         outputLayer = next(other.outputLayer)
     }
 
     /// Every layer, in parameter order.
-    public var layers: [Linear] { encoder + [meanHead, logVarianceHead] + decoder + [outputLayer] }
+    public var layers: [Linear] { encoder.layers + [meanHead, logVarianceHead] + decoder.layers + [outputLayer] }
 
     /// Every parameter tensor, in a fixed order (encoder, mu, logvar, decoder, output; weight before bias).
     public var parameters: [Tensor] { store.tensors }
@@ -165,12 +167,12 @@ public final class VAEGraph: @unchecked Sendable {
         self.labels = labels
 
         var h = labels.map { tape.concatColumns(input, $0) } ?? input
-        for layer in model.encoder { h = layer(h, on: tape, activation: c.activation) }
+        h = model.encoder(h, on: tape)
         let mean = model.meanHead(h, on: tape)
         let logVariance = model.logVarianceHead(h, on: tape)
         let z = tape.reparameterize(mean: mean, logVariance: logVariance, noise: noise)
         var d = labels.map { tape.concatColumns(z, $0) } ?? z
-        for layer in model.decoder { d = layer(d, on: tape, activation: c.activation) }
+        d = model.decoder(d, on: tape)
 
         let logits: Tensor
         let reconstruction: Tensor?

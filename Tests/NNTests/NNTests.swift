@@ -85,3 +85,32 @@ struct AdamTests {
         #expect(p.values == [1, 2])
     }
 }
+
+@Suite("MLP")
+struct MLPTests {
+    @Test("layers are named prefix.K, chain their sizes, and compute the composition")
+    func composition() {
+        var g = SeededGenerator(seed: 9)
+        let mlp = MLP(inputSize: 5, widths: [4, 3], activation: .tanh, namePrefix: "encoder", generator: &g)
+        #expect(mlp.parameters.map(\.name) == ["encoder.0.weight", "encoder.0.bias", "encoder.1.weight", "encoder.1.bias"])
+        #expect(mlp.parameters.map(\.shape) == [[4, 5], [4], [3, 4], [3]])
+        #expect(mlp.outputSize(inputSize: 5) == 3)
+        let x = Tensor(shape: [2, 5], values: (0..<10).map { Float($0) / 10 - 0.5 })
+        let y = mlp(x, on: Tape())
+        // By hand: tanh(tanh(x W0ᵀ + b0) W1ᵀ + b1).
+        func layer(_ input: [Float], _ l: Linear) -> [Float] {
+            let rows = input.count / l.inputSize
+            var out = [Float](repeating: 0, count: rows * l.outputSize)
+            for r in 0..<rows {
+                for o in 0..<l.outputSize {
+                    var s = l.bias[o]
+                    for i in 0..<l.inputSize { s += input[r * l.inputSize + i] * l.weight[o, i] }
+                    out[r * l.outputSize + o] = Foundation.tanh(s)
+                }
+            }
+            return out
+        }
+        let expected = layer(layer(x.values, mlp.layers[0]), mlp.layers[1])
+        #expect(zip(y.values, expected).allSatisfy { abs($0 - $1) < 1e-5 })
+    }
+}
