@@ -27,7 +27,7 @@ enum KernelSetting: String, ExpressibleByArgument, CaseIterable, Codable, Sendab
     }
 }
 
-/// The speed targets of the issue, for this machine (2 cores).
+/// The project's speed targets (default model, batch 128, 5,000 MNIST training images, 2 cores).
 enum BenchTargets {
     /// Minimum training images per second for a kernel setting and worker-thread count, if there is one.
     static func imagesPerSecond(kernels: KernelSetting, threads: Int) -> Double? {
@@ -196,7 +196,7 @@ struct BenchSettingResult: Codable, Sendable {
     var trainImages: Int
     var layers: [Int]
     var multiplyAddsPerExample: Int
-    /// GEMM FLOPs of one training step per image, from the shapes the step runs (the issue's 3.28 MFLOP).
+    /// GEMM FLOPs of one training step per image, from the shapes the step runs (3.28 MFLOP for the default model).
     var gemmFlopsPerImage: Double
     /// 3 × 2 × multiply-adds: counts an input-gradient product for the first layer too, which is not run.
     var nominalFlopsPerImage: Double
@@ -257,8 +257,8 @@ struct Bench: ParsableCommand {
         single-thread sgemm on the step's own matrix shapes; runs `vae train` and `vae sample --n 64` \
         as child processes for peak memory and latency (skipped with a note when those subcommands are \
         missing). Prints one summary line and writes (or, with --append, extends) a JSON file. \
-        Scripts/bench.sh runs this once per OpenBLAS kernel setting; the speed targets are the \
-        issue's for the 5,000-image set (pass it with --data).
+        Scripts/bench.sh runs this once per OpenBLAS kernel setting; the speed targets are for \
+        the 5,000-image MNIST training set (pass it with --data).
         """)
 
     @Option(help: "Data folder in the MNIST layout (default: ./data/mnist if present, else the bundled subset).")
