@@ -79,11 +79,17 @@ public final class Adam: @unchecked Sendable {
     }
 
     /// The fused update of flat indices `range`: θ, g point at index 0 of the flat parameter vector.
+    /// - Parameter otherGradients: more gradient vectors (data-parallel workers') added to `g`, in order,
+    ///   inside the same pass (g + g₁ + g₂ + …), so the sum never makes a trip through memory.
     public func update(range: Range<Int>, values theta: UnsafeMutablePointer<Float>,
-                       gradients g: UnsafePointer<Float>, coefficients c: StepCoefficients) {
+                       gradients g: UnsafePointer<Float>, otherGradients: [UnsafePointer<Float>] = [],
+                       coefficients c: StepCoefficients) {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "Adam.update: range \(range) outside 0..<\(count)")
-        Adam.kernel(theta + range.lowerBound, g + range.lowerBound, firstMoments + range.lowerBound,
-                    secondMoments + range.lowerBound, range.count, c)
+        let lower = range.lowerBound
+        let others = otherGradients.map { $0 + lower }
+        others.withUnsafeBufferPointer { others in
+            Adam.kernel(theta + lower, g + lower, others, firstMoments + lower, secondMoments + lower, range.count, c)
+        }
     }
 
     /// One update of every parameter from its current gradient (a parameter without one is skipped,
@@ -92,7 +98,8 @@ public final class Adam: @unchecked Sendable {
         let c = beginStep()
         for (index, p) in parameters.enumerated() {
             guard p.hasGradient, let g = p.gradData else { continue }
-            Adam.kernel(p.data, g, firstMoments + offsets[index], secondMoments + offsets[index], p.count, c)
+            Adam.kernel(p.data, g, UnsafeBufferPointer(start: nil, count: 0), firstMoments + offsets[index],
+                        secondMoments + offsets[index], p.count, c)
         }
     }
 
@@ -100,8 +107,10 @@ public final class Adam: @unchecked Sendable {
     public func zeroGrad() { for p in parameters { p.zeroGrad() } }
 
     /// The update over n contiguous scalars, eight lanes at a time, then the tail one by one.
+    /// The gradient is g + others[0] + others[1] + …, summed in that order.
     @inline(__always)
     static func kernel(_ theta: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
+                       _ others: UnsafeBufferPointer<UnsafePointer<Float>>,
                        _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
                        _ n: Int, _ c: StepCoefficients) {
         typealias V = SIMD8<Float>
@@ -111,7 +120,8 @@ public final class Adam: @unchecked Sendable {
         let eps = V(repeating: c.epsilon)
         var i = 0
         while i + 8 <= n {
-            let gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
+            var gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
+            for other in others { gi += UnsafeRawPointer(other + i).loadUnaligned(as: V.self) }
             let mi = b1 * UnsafeRawPointer(m + i).loadUnaligned(as: V.self) + oneMinusB1 * gi
             let vi = b2 * UnsafeRawPointer(v + i).loadUnaligned(as: V.self) + oneMinusB2 * gi * gi
             let ti = UnsafeRawPointer(theta + i).loadUnaligned(as: V.self) - stepSize * mi / (vi.squareRoot() * inverseRoot + eps)
@@ -121,7 +131,8 @@ public final class Adam: @unchecked Sendable {
             i += 8
         }
         while i < n {
-            let gi = g[i]
+            var gi = g[i]
+            for other in others { gi += other[i] }
             let mi = c.beta1 * m[i] + (1 - c.beta1) * gi
             let vi = c.beta2 * v[i] + (1 - c.beta2) * gi * gi
             m[i] = mi

@@ -206,8 +206,8 @@ public final class Trainer {
         DispatchQueue.concurrentPerform(iterations: graphs.count) { w in body(box.value[w]) }
     }
 
-    /// Sums the workers' gradients into the model's (worker 0 writes there directly) and takes one
-    /// Adam step, each thread handling one slice of the flat parameter vector.
+    /// Takes one Adam step on the sum of the workers' gradients (worker 0's are the model's own),
+    /// summed in worker order inside the update loop; each thread handles one slice of the flat vector.
     private func applyGradients(activeWorkers: Int) {
         let coefficients = optimizer.beginStep()
         let total = model.store.capacity
@@ -221,8 +221,8 @@ public final class Trainer {
             let chunk = ((total + slices - 1) / slices + 15) & ~15
             let lower = min(s * chunk, total), upper = min(lower + chunk, total)
             if lower >= upper { return }
-            for other in others { addInPlace(gradients + lower, other.value + lower, count: upper - lower) }
-            optimizer.update(range: lower..<upper, values: values.value, gradients: gradients, coefficients: coefficients)
+            optimizer.update(range: lower..<upper, values: values.value, gradients: gradients,
+                             otherGradients: others.map { UnsafePointer($0.value) }, coefficients: coefficients)
         }
         if slices == 1 {
             sliceWork(0)
@@ -255,15 +255,3 @@ struct UncheckedBox<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
 }
 
-/// a[i] += b[i] for i in 0..<count, eight lanes at a time.
-@inline(__always)
-func addInPlace(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) {
-    var i = 0
-    while i + 8 <= n {
-        let sum = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
-            + UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(a + i).storeBytes(of: sum, as: SIMD8<Float>.self)
-        i += 8
-    }
-    while i < n { a[i] += b[i]; i += 1 }
-}

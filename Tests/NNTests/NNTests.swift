@@ -77,6 +77,29 @@ struct AdamTests {
         #expect(abs(Double(trajectory[0][0]) - (0.5 - 0.01)) < 1e-6)
     }
 
+    @Test("a range update with other gradients equals an update on their sum")
+    func otherGradientsAreSummed() {
+        let count = 21  // two SIMD blocks and a tail
+        var g = SeededGenerator(seed: 4)
+        func random() -> [Float] { (0..<count).map { _ in g.nextUniformFloat() - 0.5 } }
+        let start = random(), g0 = random(), g1 = random(), g2 = random()
+        let summed = (0..<count).map { g0[$0] + g1[$0] + g2[$0] }
+        let a = Tensor(shape: [count], values: start, requiresGrad: true)
+        let b = Tensor(shape: [count], values: start, requiresGrad: true)
+        let adamA = Adam(parameters: [a]), adamB = Adam(parameters: [b])
+        for _ in 0..<3 {
+            g0.withUnsafeBufferPointer { p0 in g1.withUnsafeBufferPointer { p1 in g2.withUnsafeBufferPointer { p2 in
+                adamA.update(range: 0..<count, values: a.data, gradients: p0.baseAddress!,
+                             otherGradients: [p1.baseAddress!, p2.baseAddress!], coefficients: adamA.beginStep())
+            } } }
+            summed.withUnsafeBufferPointer { s in
+                adamB.update(range: 0..<count, values: b.data, gradients: s.baseAddress!, coefficients: adamB.beginStep())
+            }
+        }
+        #expect(a.values == b.values)
+        #expect(a.values != start)
+    }
+
     @Test("a parameter without a gradient is not moved")
     func skipsMissingGradients() {
         let p = Tensor(shape: [2], values: [1, 2], requiresGrad: true)
