@@ -28,6 +28,7 @@ struct Reconstruct: ParsableCommand {
     }
 
     func run() throws {
+        BLAS.setThreadCount(1)  // a few small products: threads would only spin
         let modelURL = try modelOptions.resolveModelURL()
         let model = try Checkpoint.loadModel(from: modelURL)
         let c = model.configuration
