@@ -212,6 +212,7 @@ public enum Checkpoint {
     public static func encodeJSON<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         guard let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) else {
             preconditionFailure("encodeJSON: \(T.self) failed to encode")
         }

@@ -104,6 +104,22 @@ public struct LoadedData {
     }
 }
 
+/// Training that cannot go on.
+public enum TrainingError: Error, CustomStringConvertible, LocalizedError, Equatable {
+    /// The loss became NaN or infinite.
+    case diverged(epoch: Int, learningRate: Float)
+
+    public var description: String {
+        switch self {
+        case let .diverged(epoch, learningRate):
+            return "training diverged in epoch \(epoch): the loss became NaN or infinite. Nothing of that epoch was saved; "
+                + "train again with a lower --lr (it was \(learningRate))."
+        }
+    }
+
+    public var errorDescription: String? { description }
+}
+
 /// One epoch's numbers, as written to `metrics.jsonl`.
 public struct EpochRecord: Codable, Equatable, Sendable {
     public var epoch: Int
@@ -192,8 +208,11 @@ public final class TrainingSession {
         let start = DispatchTime.now().uptimeNanoseconds
         let train = trainer.trainEpoch(on: data.train, progress: progress)
         let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-        let test = data.test.map { trainer.evaluate(on: $0) }
         let epoch = trainer.epochsCompleted
+        guard train.loss.isFinite else {
+            throw TrainingError.diverged(epoch: epoch, learningRate: configuration.training.learningRate)
+        }
+        let test = data.test.map { trainer.evaluate(on: $0) }
         let every = configuration.training.sampleEvery
         if every > 0 && epoch % every == 0 { try writeSamples(epoch: epoch) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
@@ -278,6 +297,7 @@ extension Checkpoint {
     public static func encodeJSONPretty<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         guard let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) else {
             preconditionFailure("encodeJSONPretty: \(T.self) failed to encode")
         }

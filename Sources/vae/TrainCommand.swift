@@ -111,6 +111,19 @@ struct Train: ParsableCommand {
             throw CommandError("\(displayPath(run.url)) already holds a trained run; continue it with --resume \(displayPath(run.url)), "
                 + "or choose another --out.")
         }
+        let folderExisted = FileManager.default.fileExists(atPath: run.url.path)
+        do {
+            try train(configuration: configuration, data: data, run: run, resumeRun: resumeRun)
+        } catch {
+            // A new run that failed before its first checkpoint leaves no half-made folder behind.
+            if !folderExisted && !FileManager.default.fileExists(atPath: run.modelURL.path) {
+                try? FileManager.default.removeItem(at: run.url)
+            }
+            throw error
+        }
+    }
+
+    private func train(configuration: RunConfiguration, data: LoadedData, run: RunFolder, resumeRun: RunFolder?) throws {
         let session = try TrainingSession(run: run, configuration: configuration, data: data, resumeFrom: resumeRun)
         report(session: session, run: run)
 

@@ -68,3 +68,16 @@ struct CLIRegressionTests {
         }
     }
 }
+
+@Suite("diverging training")
+struct DivergenceTests {
+    @Test("a learning rate that makes the loss NaN stops with a message, exit 1, and leaves no run behind")
+    func divergence() throws {
+        try withSandbox { sandbox in
+            let result = try sandbox.vae("train", "--epochs", "1", "--lr", "50", "--limit", "512")
+            expectCleanFailure(result, mentioning: ["diverged", "--lr"])
+            #expect(result.status == 1)
+            #expect(!sandbox.exists("runs/run-001"), "no half-made run folder: \(sandbox.allFiles())")
+        }
+    }
+}
