@@ -86,9 +86,9 @@ public final class Adam: @unchecked Sendable {
                        coefficients c: StepCoefficients) {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "Adam.update: range \(range) outside 0..<\(count)")
         let lower = range.lowerBound
-        let others = otherGradients.map { $0 + lower }
-        others.withUnsafeBufferPointer { others in
-            Adam.kernel(theta + lower, g + lower, others, firstMoments + lower, secondMoments + lower, range.count, c)
+        otherGradients.withUnsafeBufferPointer { others in
+            Adam.kernel(theta + lower, g + lower, others, otherOffset: lower, firstMoments + lower, secondMoments + lower,
+                        range.count, c)
         }
     }
 
@@ -98,7 +98,7 @@ public final class Adam: @unchecked Sendable {
         let c = beginStep()
         for (index, p) in parameters.enumerated() {
             guard p.hasGradient, let g = p.gradData else { continue }
-            Adam.kernel(p.data, g, UnsafeBufferPointer(start: nil, count: 0), firstMoments + offsets[index],
+            Adam.kernel(p.data, g, UnsafeBufferPointer(start: nil, count: 0), otherOffset: 0, firstMoments + offsets[index],
                         secondMoments + offsets[index], p.count, c)
         }
     }
@@ -107,10 +107,11 @@ public final class Adam: @unchecked Sendable {
     public func zeroGrad() { for p in parameters { p.zeroGrad() } }
 
     /// The update over n contiguous scalars, eight lanes at a time, then the tail one by one.
-    /// The gradient is g + others[0] + others[1] + …, summed in that order.
+    /// The gradient is g + others[0] + others[1] + …, summed in that order; the other vectors are read
+    /// from index `otherOffset` on (they start at the whole vector's index 0).
     @inline(__always)
     static func kernel(_ theta: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
-                       _ others: UnsafeBufferPointer<UnsafePointer<Float>>,
+                       _ others: UnsafeBufferPointer<UnsafePointer<Float>>, otherOffset: Int,
                        _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
                        _ n: Int, _ c: StepCoefficients) {
         typealias V = SIMD8<Float>
@@ -121,7 +122,7 @@ public final class Adam: @unchecked Sendable {
         var i = 0
         while i + 8 <= n {
             var gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
-            for other in others { gi += UnsafeRawPointer(other + i).loadUnaligned(as: V.self) }
+            for other in others { gi += UnsafeRawPointer(other + otherOffset + i).loadUnaligned(as: V.self) }
             let mi = b1 * UnsafeRawPointer(m + i).loadUnaligned(as: V.self) + oneMinusB1 * gi
             let vi = b2 * UnsafeRawPointer(v + i).loadUnaligned(as: V.self) + oneMinusB2 * gi * gi
             let ti = UnsafeRawPointer(theta + i).loadUnaligned(as: V.self) - stepSize * mi / (vi.squareRoot() * inverseRoot + eps)
@@ -132,7 +133,7 @@ public final class Adam: @unchecked Sendable {
         }
         while i < n {
             var gi = g[i]
-            for other in others { gi += other[i] }
+            for other in others { gi += other[otherOffset + i] }
             let mi = c.beta1 * m[i] + (1 - c.beta1) * gi
             let vi = c.beta2 * v[i] + (1 - c.beta2) * gi * gi
             m[i] = mi

@@ -48,19 +48,6 @@ public final class Tensor: @unchecked Sendable {
         values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: count) }
     }
 
-    /// A tensor that reads and writes the values of `other` (same storage) but has its own gradient.
-    ///
-    /// Used to give each worker of a data-parallel step its own gradient of shared parameters.
-    public init(sharingValuesOf other: Tensor, requiresGrad: Bool = true) {
-        shape = other.shape
-        count = other.count
-        name = other.name
-        self.requiresGrad = requiresGrad
-        ownsData = false
-        data = other.data
-        gradData = requiresGrad ? Tensor.allocateZeros(count) : nil
-    }
-
     /// A tensor over memory owned by someone else (for example a slice of a flat parameter buffer).
     ///
     /// The caller keeps `data` (and `gradient`, when given) alive and large enough for the shape.

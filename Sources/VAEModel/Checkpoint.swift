@@ -60,15 +60,6 @@ public enum Checkpoint {
 
     // MARK: Model
 
-    /// The model as a safetensors file (parameters plus configuration metadata).
-    public static func modelFile(_ model: VAE, metadata extra: [String: String] = [:]) -> SafeTensorsFile {
-        var metadata = extra
-        metadata[formatKey] = formatValue
-        metadata[configurationKey] = encodeJSON(model.configuration)
-        let tensors = model.parameters.map { NamedTensor(name: $0.name, shape: $0.shape, floats: $0.values) }
-        return SafeTensorsFile(tensors: tensors, metadata: metadata)
-    }
-
     /// Writes the model to `url` atomically, straight from the parameter buffers (no copies).
     public static func saveModel(_ model: VAE, to url: URL, metadata extra: [String: String] = [:]) throws {
         var metadata = extra
@@ -143,11 +134,6 @@ public enum Checkpoint {
         } catch {
             throw CheckpointError.writeFailed(path: url.relativePath, reason: "\(error)")
         }
-    }
-
-    /// The metadata of a trainer-state file (the training settings saved with it).
-    public static func trainerStateMetadata(at url: URL) throws -> [String: String] {
-        try readFile(url).metadata
     }
 
     /// Restores Adam's moments and step, the generator state and the epoch count into `trainer`.

@@ -27,9 +27,6 @@ public enum ReconstructionLoss: String, Codable, Sendable, CaseIterable {
     case mse
     /// Absolute error, Σ |x̂ − x|.
     case l1
-
-    /// The output activation that goes with this loss by default.
-    public var defaultOutput: OutputActivation { .sigmoid }
 }
 
 /// Everything that defines a VAE's architecture and loss.

@@ -70,6 +70,7 @@ public final class Trainer {
     public private(set) var lastTimings = StepTimings()
 
     private let workers: [Worker]
+    private var plans: [Int: BatchPlan] = [:]
     private let batchNoise: Tensor
 
     /// - Parameters:
@@ -107,18 +108,18 @@ public final class Trainer {
                 let lower = b * batchSize, upper = min(lower + batchSize, order.count)
                 let indices = UnsafeBufferPointer(rebasing: order[lower..<upper])
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                let blocks = prepare(indices: indices, data: data, generator: &generator)
+                let plan = prepare(indices: indices, data: data, generator: &generator)
                 let t1 = DispatchTime.now().uptimeNanoseconds
-                run(blocks) { graph in graph.forward(); graph.backward() }
+                run(plan, backward: true)
                 let t2 = DispatchTime.now().uptimeNanoseconds
-                applyGradients(activeWorkers: blocks.count)
+                applyGradients(plan)
                 let t3 = DispatchTime.now().uptimeNanoseconds
                 timings.batchPreparation += Double(t1 - t0) * 1e-9
                 timings.forwardBackward += Double(t2 - t1) * 1e-9
                 timings.optimizer += Double(t3 - t2) * 1e-9
                 var batchReconstruction = 0.0, batchKL = 0.0, batchLoss = 0.0
-                for w in 0..<blocks.count {
-                    let out = workers[w].graph(rows: blocks[w].count).output
+                for graph in plan.graphs {
+                    let out = graph.output
                     batchReconstruction += Double(out.reconstructionLoss.scalar)
                     batchKL += Double(out.kl.scalar)
                     batchLoss += Double(out.loss.scalar)
@@ -150,11 +151,11 @@ public final class Trainer {
         schedule.order.withUnsafeBufferPointer { order in
             for b in 0..<schedule.batchCount {
                 let lower = b * batchSize, upper = min(lower + batchSize, order.count)
-                let blocks = prepare(indices: UnsafeBufferPointer(rebasing: order[lower..<upper]), data: data,
-                                     generator: &noiseGenerator)
-                run(blocks) { graph in graph.forward() }
-                for w in 0..<blocks.count {
-                    let out = workers[w].graph(rows: blocks[w].count).output
+                let plan = prepare(indices: UnsafeBufferPointer(rebasing: order[lower..<upper]), data: data,
+                                   generator: &noiseGenerator)
+                run(plan, backward: false)
+                for graph in plan.graphs {
+                    let out = graph.output
                     reconstructionSum += Double(out.reconstructionLoss.scalar)
                     klSum += Double(out.kl.scalar)
                     lossSum += Double(out.loss.scalar)
@@ -167,24 +168,32 @@ public final class Trainer {
 
     // MARK: Steps
 
-    /// Cuts `indices` into one contiguous block per active worker and writes each block's inputs,
-    /// labels and noise into that worker's graph. Draws happen in batch order, whatever the split.
-    private func prepare(indices: UnsafeBufferPointer<Int>, data: TrainingData,
-                         generator: inout SeededGenerator) -> [Range<Int>] {
-        let rows = indices.count
+    /// The plan for a batch of `rows` examples, made on first use (a trainer sees at most two sizes:
+    /// the full batch and the last partial one).
+    private func plan(rows: Int) -> BatchPlan {
+        if let plan = plans[rows] { return plan }
         let active = min(threads, rows)
         var blocks: [Range<Int>] = []
-        blocks.reserveCapacity(active)
         var lower = 0
         for w in 0..<active {
             let size = rows / active + (w < rows % active ? 1 : 0)
             blocks.append(lower..<(lower + size))
             lower += size
         }
+        let plan = BatchPlan(blocks: blocks, graphs: blocks.indices.map { workers[$0].graph(rows: blocks[$0].count) },
+                             model: model, otherWorkers: workers[1..<active].map(\.model), sliceCount: threads)
+        plans[rows] = plan
+        return plan
+    }
+
+    /// Cuts `indices` into one contiguous block per active worker and writes each block's inputs,
+    /// labels and noise into that worker's graph. Draws happen in batch order, whatever the split.
+    private func prepare(indices: UnsafeBufferPointer<Int>, data: TrainingData,
+                         generator: inout SeededGenerator) -> BatchPlan {
+        let plan = plan(rows: indices.count)
         let latent = model.configuration.latent
-        generator.fillNormal(UnsafeMutableBufferPointer(start: batchNoise.data, count: rows * latent))
-        for (w, block) in blocks.enumerated() {
-            let graph = workers[w].graph(rows: block.count)
+        generator.fillNormal(UnsafeMutableBufferPointer(start: batchNoise.data, count: indices.count * latent))
+        for (block, graph) in zip(plan.blocks, plan.graphs) {
             let part = UnsafeBufferPointer(rebasing: indices[block])
             data.fillBatch(indices: part, into: graph.input.data, generator: &generator)
             graph.noise.copyValues(from: batchNoise.data + block.lowerBound * latent)
@@ -192,44 +201,73 @@ public final class Trainer {
                 data.fillOneHot(indices: part, into: labels.buffer)
             }
         }
-        return blocks
+        return plan
     }
 
-    /// Runs `body` on each active worker's graph, in parallel when there is more than one.
-    private func run(_ blocks: [Range<Int>], _ body: @escaping @Sendable (VAEGraph) -> Void) {
-        if blocks.count == 1 {
-            body(workers[0].graph(rows: blocks[0].count))
+    /// Runs every active worker's forward (and backward) pass, in parallel when there is more than one.
+    private func run(_ plan: BatchPlan, backward: Bool) {
+        if plan.graphs.count == 1 {
+            plan.graphs[0].forward()
+            if backward { plan.graphs[0].backward() }
             return
         }
-        let graphs = blocks.enumerated().map { workers[$0.offset].graph(rows: $0.element.count) }
-        let box = UncheckedBox(graphs)
-        DispatchQueue.concurrentPerform(iterations: graphs.count) { w in body(box.value[w]) }
+        DispatchQueue.concurrentPerform(iterations: plan.graphs.count) { w in
+            plan.graphs[w].forward()
+            if backward { plan.graphs[w].backward() }
+        }
     }
 
     /// Takes one Adam step on the sum of the workers' gradients (worker 0's are the model's own),
     /// summed in worker order inside the update loop; each thread handles one slice of the flat vector.
-    private func applyGradients(activeWorkers: Int) {
+    private func applyGradients(_ plan: BatchPlan) {
         let coefficients = optimizer.beginStep()
-        let total = model.store.capacity
-        let values = UncheckedBox(model.store.values), gradientBox = UncheckedBox(model.store.gradients)
-        let others = workers[1..<activeWorkers].map { UncheckedBox($0.model.store.gradients) }
         let optimizer = self.optimizer
-        let slices = threads
-        let sliceWork: @Sendable (Int) -> Void = { s in
-            let gradients = gradientBox.value
-            // Slices aligned to 16 floats (64 bytes) so no two threads share a cache line.
-            let chunk = ((total + slices - 1) / slices + 15) & ~15
-            let lower = min(s * chunk, total), upper = min(lower + chunk, total)
-            if lower >= upper { return }
-            optimizer.update(range: lower..<upper, values: values.value, gradients: gradients,
-                             otherGradients: others.map { UnsafePointer($0.value) }, coefficients: coefficients)
-        }
-        if slices == 1 {
-            sliceWork(0)
+        if plan.slices.count == 1 {
+            plan.update(slice: 0, optimizer: optimizer, coefficients: coefficients)
         } else {
-            DispatchQueue.concurrentPerform(iterations: slices, execute: sliceWork)
+            DispatchQueue.concurrentPerform(iterations: plan.slices.count) { s in
+                plan.update(slice: s, optimizer: optimizer, coefficients: coefficients)
+            }
         }
-        for w in 0..<activeWorkers { workers[w].model.store.zeroGrad() }
+        for graph in plan.graphs { graph.model.store.zeroGrad() }
+    }
+}
+
+/// How a batch of one size is split: the row blocks, the workers' graphs for them, the other workers'
+/// gradient buffers to sum, and the slices of the parameter vector each thread updates.
+/// Made once per batch size, so a training step allocates nothing.
+final class BatchPlan: @unchecked Sendable {
+    /// Rows of the batch each active worker takes, in worker order.
+    let blocks: [Range<Int>]
+    /// The active workers' graphs, in worker order.
+    let graphs: [VAEGraph]
+    /// The model's values and (worker 0's) gradients.
+    let values: UnsafeMutablePointer<Float>
+    let gradients: UnsafeMutablePointer<Float>
+    /// Gradients of workers 1, 2, … that are active for this batch size.
+    let otherGradients: [UnsafePointer<Float>]
+    /// The parameter ranges the threads update, aligned to 16 floats (64 bytes) so no two threads
+    /// share a cache line.
+    let slices: [Range<Int>]
+
+    init(blocks: [Range<Int>], graphs: [VAEGraph], model: VAE, otherWorkers: [VAE], sliceCount: Int) {
+        self.blocks = blocks
+        self.graphs = graphs
+        values = model.store.values
+        gradients = model.store.gradients
+        otherGradients = otherWorkers.map { UnsafePointer($0.store.gradients) }
+        let total = model.store.capacity
+        let chunk = ((total + sliceCount - 1) / sliceCount + 15) & ~15
+        slices = (0..<sliceCount).map { s in
+            let lower = min(s * chunk, total)
+            return lower..<min(lower + chunk, total)
+        }
+    }
+
+    func update(slice s: Int, optimizer: Adam, coefficients: Adam.StepCoefficients) {
+        guard !slices[s].isEmpty else { return }
+        optimizer.update(range: slices[s], values: values, gradients: gradients, otherGradients: otherGradients,
+                         coefficients: coefficients)
     }
 }
 
@@ -248,10 +286,3 @@ final class Worker: @unchecked Sendable {
         return graph
     }
 }
-
-/// Carries a non-Sendable value into a concurrent closure whose accesses are known to be disjoint.
-struct UncheckedBox<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
-

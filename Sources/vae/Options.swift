@@ -24,6 +24,14 @@ struct ModelOptions: ParsableArguments {
         valueName: "path"))
     var model: String?
 
+    /// Reads the model `--model` names (or the most recent run's), for commands that only run it:
+    /// OpenBLAS is set to one thread, since a few small products would only make threads spin.
+    func loadModel() throws -> LoadedModel {
+        BLAS.setThreadCount(1)
+        let url = try resolveModelURL()
+        return LoadedModel(url: url, model: try Checkpoint.loadModel(from: url))
+    }
+
     /// The model file to read, saying which one when it was found by default.
     func resolveModelURL() throws -> URL {
         if let model { return try RunFolder.modelURL(for: model) }
@@ -35,19 +43,21 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
+/// A model read from a checkpoint, with the file it came from.
+struct LoadedModel {
+    let url: URL
+    let model: VAE
+}
+
 /// Writes a line to standard error.
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
-/// The run settings saved in a model file's metadata, if any.
-func savedTrainingSettings(modelURL: URL) -> TrainingSettings? {
-    let stateURL = modelURL.deletingLastPathComponent().appendingPathComponent("config.json")
-    if let data = try? Data(contentsOf: stateURL),
-       let configuration = try? JSONDecoder().decode(RunConfiguration.self, from: data) {
-        return configuration.training
-    }
-    return nil
+/// The training settings stored in a model file's metadata.
+func trainingSettings(of modelURL: URL) -> TrainingSettings? {
+    guard let metadata = try? Checkpoint.metadata(ofModelAt: modelURL), let json = metadata["vae_training"] else { return nil }
+    return try? JSONDecoder().decode(TrainingSettings.self, from: Data(json.utf8))
 }
 
 /// Parses a comma list of positive integers such as `512,256`.

@@ -28,14 +28,13 @@ struct Reconstruct: ParsableCommand {
     }
 
     func run() throws {
-        BLAS.setThreadCount(1)  // a few small products: threads would only spin
-        let modelURL = try modelOptions.resolveModelURL()
-        let model = try Checkpoint.loadModel(from: modelURL)
+        let loaded = try modelOptions.loadModel()
+        let modelURL = loaded.url, model = loaded.model
         let c = model.configuration
         guard let height = c.imageHeight, let width = c.imageWidth else {
             throw CommandError("\(displayPath(modelURL)) is not an image model; reconstruct shows images (use 'vae sample' for the Swiss roll).")
         }
-        var settings = savedTrainingSettings(modelURL: modelURL) ?? trainingSettings(of: modelURL) ?? TrainingSettings()
+        var settings = trainingSettings(of: modelURL) ?? TrainingSettings()
         if let data { settings.dataFolder = data }
         settings.limit = nil
         settings.scaling = c.output == .tanh ? PixelScaling.symmetric.rawValue : PixelScaling.unit.rawValue

@@ -38,9 +38,8 @@ struct Sample: ParsableCommand {
     }
 
     func run() throws {
-        BLAS.setThreadCount(1)  // a few small products: threads would only spin
-        let modelURL = try modelOptions.resolveModelURL()
-        let model = try Checkpoint.loadModel(from: modelURL)
+        let loaded = try modelOptions.loadModel()
+        let modelURL = loaded.url, model = loaded.model
         let c = model.configuration
         var generator = SeededGenerator(seed: seed)
         let url = URL(fileURLWithPath: output)
@@ -54,7 +53,7 @@ struct Sample: ParsableCommand {
 
         guard let height = c.imageHeight, let width = c.imageWidth else {
             // Points, not images: the Swiss roll's scatter plot of training data and samples.
-            guard c.inputSize == 2, let settings = savedTrainingSettings(modelURL: modelURL) ?? trainingSettings(of: modelURL),
+            guard c.inputSize == 2, let settings = trainingSettings(of: modelURL),
                   settings.dataset == .swissRoll else {
                 throw CommandError("\(displayPath(modelURL)) has no image size and is not a Swiss-roll model; cannot draw it.")
             }
@@ -85,8 +84,3 @@ struct Sample: ParsableCommand {
     }
 }
 
-/// The training settings stored in a model file's metadata.
-func trainingSettings(of modelURL: URL) -> TrainingSettings? {
-    guard let metadata = try? Checkpoint.metadata(ofModelAt: modelURL), let json = metadata["vae_training"] else { return nil }
-    return try? JSONDecoder().decode(TrainingSettings.self, from: Data(json.utf8))
-}

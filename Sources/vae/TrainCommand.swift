@@ -92,8 +92,8 @@ struct Train: ParsableCommand {
             resumeRun = run
             saved = try loadRunConfiguration(run, modelURL: modelURL)
         }
-        let configuration = try makeConfiguration(saved: saved, resumePath: resume)
-        let data = try LoadedData.load(configuration.training, requireLabels: configuration.model.isConditional)
+        let prepared = try makeConfiguration(saved: saved, resumePath: resume)
+        let configuration = prepared.configuration, data = prepared.data
         if data.train.featureCount != configuration.model.inputSize {
             throw CommandError("The data has \(data.train.featureCount) values per example but the model in "
                 + "\(resume ?? "the run") expects \(configuration.model.inputSize); use data with the same image size.")
@@ -186,8 +186,8 @@ struct Train: ParsableCommand {
         return configuration
     }
 
-    /// The run's configuration: explicit flags, else the resumed run's values, else the defaults.
-    private func makeConfiguration(saved: RunConfiguration?, resumePath: String?) throws -> RunConfiguration {
+    /// The run's configuration (explicit flags, else the resumed run's values, else the defaults) and its data.
+    private func makeConfiguration(saved: RunConfiguration?, resumePath: String?) throws -> PreparedRun {
         let kind = dataset ?? saved?.training.dataset ?? .mnist
         let isRoll = kind == .swissRoll
         var training = saved?.training ?? TrainingSettings(dataset: kind)
@@ -233,19 +233,26 @@ struct Train: ParsableCommand {
             if !differences.isEmpty {
                 throw CheckpointError.architectureMismatch(path: resumePath ?? "", differences: differences)
             }
-            return RunConfiguration(model: saved.model, training: training)
+            let data = try LoadedData.load(training, requireLabels: saved.model.isConditional)
+            return PreparedRun(configuration: RunConfiguration(model: saved.model, training: training), data: data)
         }
-        // The input size comes from the data; load it once to learn the image size.
-        let probe = try LoadedData.load(training, requireLabels: requested.classes > 0)
-        training.dataDescription = probe.description
+        // The input size and image size come from the data.
+        let data = try LoadedData.load(training, requireLabels: requested.classes > 0)
+        training.dataDescription = data.description
         var model = requested
-        model.inputSize = probe.train.featureCount
-        model.imageHeight = probe.imageHeight
-        model.imageWidth = probe.imageWidth
+        model.inputSize = data.train.featureCount
+        model.imageHeight = data.imageHeight
+        model.imageWidth = data.imageWidth
         let problems = model.problems
         if !problems.isEmpty { throw CommandError(problems.joined(separator: "; ")) }
-        return RunConfiguration(model: model, training: training)
+        return PreparedRun(configuration: RunConfiguration(model: model, training: training), data: data)
     }
+}
+
+/// A run's configuration and the data it trains on (loaded once).
+private struct PreparedRun {
+    let configuration: RunConfiguration
+    let data: LoadedData
 }
 
 /// A path relative to the current directory when it lies inside it, else the full path.
