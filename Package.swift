@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "vae", targets: ["vae"]),
         .library(name: "VAEModel", targets: ["VAEModel"]),
+        .library(name: "VAERun", targets: ["VAERun"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -17,24 +18,33 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
-        .target(name: "NN", dependencies: ["TensorCore"]),
-        .target(name: "MNISTData", dependencies: ["CZlib", "TensorCore"],
-                resources: [.copy("Resources/mnist-mini")]),
+        // Leaves: no dependency on any other module of the package.
+        .target(name: "SeededRandom"),
+        .target(name: "Batches", dependencies: ["SeededRandom"]),
         .target(name: "ImageIO", dependencies: ["CPNG"]),
         .target(name: "SafeTensors"),
-        .target(name: "VAEModel", dependencies: ["TensorCore", "NN", "MNISTData", "ImageIO", "SafeTensors"]),
+        .target(name: "MNISTData", dependencies: ["CZlib", "SeededRandom", "Batches"],
+                resources: [.copy("Resources/mnist-mini")]),
+
+        // The stack: vae → VAERun → VAEModel → NN → TensorCore.
+        .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
+        .target(name: "NN", dependencies: ["TensorCore", "SeededRandom"]),
+        .target(name: "VAEModel", dependencies: ["NN", "TensorCore", "SeededRandom", "Batches"]),
+        .target(name: "VAERun", dependencies: [
+            "VAEModel", "NN", "TensorCore", "SeededRandom", "Batches", "MNISTData", "ImageIO", "SafeTensors",
+        ]),
         .executableTarget(name: "vae", dependencies: [
-            "VAEModel", "MNISTData", "ImageIO", "TensorCore",
+            "VAERun", "VAEModel", "NN", "TensorCore", "SeededRandom", "Batches", "MNISTData", "ImageIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "TensorCore"]),
-        .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData", "TensorCore"]),
+        .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "SeededRandom"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "TensorCore", "SeededRandom"]),
+        .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData", "Batches", "SeededRandom"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
-        .testTarget(name: "VAEModelTests", dependencies: ["VAEModel", "NN", "TensorCore", "MNISTData"]),
+        .testTarget(name: "VAEModelTests", dependencies: ["VAEModel", "NN", "TensorCore", "SeededRandom", "Batches", "MNISTData"]),
         .testTarget(name: "vaeTests", dependencies: ["ImageIO", "SafeTensors"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
-import TensorCore
+import Batches
+import SeededRandom
 
 /// A set of same-sized grayscale images kept as bytes, with optional class labels.
 ///

@@ -1,5 +1,6 @@
 import Foundation
-import TensorCore
+import Batches
+import SeededRandom
 
 /// Examples that are plain rows of floats (N × featureCount, row-major), e.g. 2-D points.
 public struct FloatDataset: TrainingData, Equatable {

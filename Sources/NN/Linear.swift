@@ -1,3 +1,4 @@
+import SeededRandom
 import TensorCore
 
 /// A fully connected layer y = f(x · Wᵀ + b) with weights in PyTorch's [out, in] layout.

@@ -1,3 +1,4 @@
+import SeededRandom
 import TensorCore
 
 /// A stack of fully connected layers with one activation after every layer: y = f(…f(f(x W₀ᵀ + b₀) W₁ᵀ + b₁)…).

@@ -43,6 +43,39 @@ public func gemm(
                 a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
+/// One sgemm call an op makes, described by its shape: C[m, n] = op(A)[m, k] · op(B)[k, n] + beta · C.
+public struct MatrixProduct: Codable, Equatable, Sendable {
+    /// What the product computes for its op.
+    public enum Role: String, Codable, Sendable {
+        /// The forward product (a linear layer's X · Wᵀ, a matmul's A · B).
+        case forward
+        /// The gradient of the weight (right) operand: dW = dZᵀ · X, or dB of a matmul.
+        case weightGradient
+        /// The gradient of the input (left) operand: dX = dZ · W, or dA of a matmul.
+        case inputGradient
+    }
+
+    /// The layer or tensor the product belongs to, e.g. `encoder.0` (a weight named `encoder.0.weight`).
+    public var name: String
+    public var role: Role
+    public var m: Int
+    public var n: Int
+    public var k: Int
+    public var transposeA: Bool
+    public var transposeB: Bool
+    /// Scale of C's old contents: 1 when the product adds onto C (the forward product onto the bias
+    /// rows), 0 when it writes C (a gradient's first contribution).
+    public var beta: Float
+
+    public init(name: String, role: Role, m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, beta: Float) {
+        self.name = name; self.role = role; self.m = m; self.n = n; self.k = k
+        self.transposeA = transposeA; self.transposeB = transposeB; self.beta = beta
+    }
+
+    /// Floating-point operations of one call, 2·m·n·k.
+    public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+}
+
 /// Controls and describes the BLAS library.
 public enum BLAS {
     /// Sets the number of threads OpenBLAS may use for one product (the CLI's `--threads`).

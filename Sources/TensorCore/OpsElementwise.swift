@@ -9,13 +9,8 @@ extension Tape {
         let y = Tensor(shape: x.shape, requiresGrad: x.requiresGrad)
         let n = x.count
         record(output: y, forward: { f(x.data, y.data, n) }, backward: {
-            guard let dX = x.gradData else { return }
             let dY = y.gradData!
-            if x.beginGradientWrite() {
-                for i in 0..<n { dX[i] += dY[i] * derivative(x.data[i], y.data[i]) }
-            } else {
-                for i in 0..<n { dX[i] = dY[i] * derivative(x.data[i], y.data[i]) }
-            }
+            x.writeGradient { dY[$0] * derivative(x.data[$0], y.data[$0]) }
         })
         return y
     }
@@ -57,14 +52,8 @@ extension Tape {
         let n = a.count
         record(output: y, forward: { for i in 0..<n { y.data[i] = a.data[i] * b.data[i] } }, backward: {
             let dY = y.gradData!
-            for (target, other) in [(a, b), (b, a)] {
-                guard let g = target.gradData else { continue }
-                if target.beginGradientWrite() {
-                    for i in 0..<n { g[i] += dY[i] * other.data[i] }
-                } else {
-                    for i in 0..<n { g[i] = dY[i] * other.data[i] }
-                }
-            }
+            a.writeGradient { dY[$0] * b.data[$0] }
+            b.writeGradient { dY[$0] * a.data[$0] }
         })
         return y
     }
@@ -139,13 +128,7 @@ extension Tape {
         }, backward: {
             let dZ = z.gradData!
             mean.accumulateGradient(dZ)
-            if let dLV = logVariance.gradData {
-                if logVariance.beginGradientWrite() {
-                    for i in 0..<n { dLV[i] += dZ[i] * noise.data[i] * 0.5 * std.data[i] }
-                } else {
-                    for i in 0..<n { dLV[i] = dZ[i] * noise.data[i] * 0.5 * std.data[i] }
-                }
-            }
+            logVariance.writeGradient { dZ[$0] * noise.data[$0] * 0.5 * std.data[$0] }
         })
         return z
     }

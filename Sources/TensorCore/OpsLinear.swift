@@ -17,13 +17,26 @@ extension Tape {
         let c = Tensor(shape: [m, n], requiresGrad: a.requiresGrad || b.requiresGrad)
         let tA: Transpose = transposeA ? .transposed : .none
         let tB: Transpose = transposeB ? .transposed : .none
+        let name = b.name.isEmpty ? "matmul" : b.name
+        declare(MatrixProduct(name: name, role: .forward, m: m, n: n, k: k,
+                              transposeA: transposeA, transposeB: transposeB, beta: 0))
+        if a.requiresGrad {
+            declare(transposeA
+                ? MatrixProduct(name: name, role: .inputGradient, m: k, n: m, k: n, transposeA: transposeB, transposeB: true, beta: 0)
+                : MatrixProduct(name: name, role: .inputGradient, m: m, n: k, k: n, transposeA: false, transposeB: !transposeB, beta: 0))
+        }
+        if b.requiresGrad {
+            declare(transposeB
+                ? MatrixProduct(name: name, role: .weightGradient, m: n, n: k, k: m, transposeA: true, transposeB: transposeA, beta: 0)
+                : MatrixProduct(name: name, role: .weightGradient, m: k, n: n, k: m, transposeA: !transposeA, transposeB: false, beta: 0))
+        }
         record(output: c, forward: {
             gemm(transposeA: tA, transposeB: tB, m: m, n: n, k: k,
                  a: a.data, lda: a.shape[1], b: b.data, ldb: b.shape[1], c: c.data, ldc: n)
         }, backward: {
             let dC = c.gradData!
             if let dA = a.gradData {
-                let beta: Float = a.beginGradientWrite() ? 1 : 0
+                let beta = a.gradientBeta()
                 if transposeA {  // A stored [k, m]: dA = op(B) · dCᵀ
                     gemm(transposeA: tB, transposeB: .transposed, m: k, n: m, k: n,
                          a: b.data, lda: b.shape[1], b: dC, ldb: n, beta: beta, c: dA, ldc: m)
@@ -33,7 +46,7 @@ extension Tape {
                 }
             }
             if let dB = b.gradData {
-                let beta: Float = b.beginGradientWrite() ? 1 : 0
+                let beta = b.gradientBeta()
                 if transposeB {  // B stored [n, k]: dB = dCᵀ · op(A)
                     gemm(transposeA: .transposed, transposeB: tA, m: n, n: k, k: m,
                          a: dC, lda: n, b: a.data, ldb: a.shape[1], beta: beta, c: dB, ldc: k)
@@ -87,6 +100,16 @@ extension Tape {
         precondition(weight.shape[1] == inSize, "linear: input has \(inSize) features, weight \(weight.name) is \(weight.shape)")
         precondition(bias.count == outSize, "linear: bias \(bias.name) of shape \(bias.shape) does not match \(outSize) outputs")
         let y = Tensor(shape: [m, outSize], requiresGrad: x.requiresGrad || weight.requiresGrad || bias.requiresGrad)
+        let name = weight.name.hasSuffix(".weight") ? String(weight.name.dropLast(7)) : weight.name
+        declare(MatrixProduct(name: name, role: .forward, m: m, n: outSize, k: inSize, transposeA: false, transposeB: true, beta: 1))
+        if weight.requiresGrad {
+            declare(MatrixProduct(name: name, role: .weightGradient, m: outSize, n: inSize, k: m,
+                                  transposeA: true, transposeB: false, beta: 0))
+        }
+        if x.requiresGrad {
+            declare(MatrixProduct(name: name, role: .inputGradient, m: m, n: inSize, k: outSize,
+                                  transposeA: false, transposeB: false, beta: 0))
+        }
         // Scratch for dZ, allocated once with the graph; identity needs none.
         let scratch = (activation == .identity || !y.requiresGrad) ? nil : Tensor(shape: [m, outSize])
         record(output: y, forward: {
@@ -101,13 +124,13 @@ extension Tape {
                 dZ = UnsafePointer(scratch.data)
             }
             if let dW = weight.gradData {
-                let beta: Float = weight.beginGradientWrite() ? 1 : 0
+                let beta = weight.gradientBeta()
                 gemm(transposeA: .transposed, transposeB: .none, m: outSize, n: inSize, k: m,
                      a: dZ, lda: outSize, b: x.data, ldb: inSize, beta: beta, c: dW, ldc: inSize)
             }
             if bias.gradData != nil { columnSums(dZ, rows: m, columns: outSize, into: bias) }
             if let dX = x.gradData {
-                let beta: Float = x.beginGradientWrite() ? 1 : 0
+                let beta = x.gradientBeta()
                 gemm(transposeA: .none, transposeB: .none, m: m, n: inSize, k: outSize,
                      a: dZ, lda: outSize, b: weight.data, ldb: inSize, beta: beta, c: dX, ldc: inSize)
             }
@@ -120,7 +143,7 @@ extension Tape {
 @inline(__always)
 func columnSums(_ values: UnsafePointer<Float>, rows: Int, columns: Int, into target: Tensor) {
     guard let g = target.gradData else { return }
-    if !target.beginGradientWrite() { g.update(repeating: 0, count: columns) }
+    if target.gradientBeta() == 0 { g.update(repeating: 0, count: columns) }
     for r in 0..<rows {
         let row = values + r * columns
         for j in 0..<columns { g[j] += row[j] }

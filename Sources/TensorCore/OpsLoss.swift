@@ -13,7 +13,9 @@ extension Tape {
         requireSameShape(logits, target, "binaryCrossEntropyWithLogits")
         let y = Tensor(shape: [], requiresGrad: logits.requiresGrad)
         let n = logits.count
-        let tail = Tensor(shape: logits.shape)  // ln(1 + e^−|l|), scratch
+        // Scratch, one value per logit: after forward it holds ln(1 + e^−|l|); backward overwrites it
+        // with σ(l) (forward runs again before the next backward, so nothing needs the old contents).
+        let tail = Tensor(shape: logits.shape)
         record(output: y, forward: {
             VectorMath.softplusOfNegativeAbs(logits.data, tail.data, n)
             var s = 0.0
@@ -23,14 +25,11 @@ extension Tape {
             }
             y.data[0] = Float(s)
         }, backward: {
-            guard let dL = logits.gradData else { return }
+            guard logits.gradData != nil else { return }
             let g = y.gradData![0]
-            let accumulate = logits.beginGradientWrite()
-            VectorMath.sigmoid(logits.data, tail.data, n)
-            for i in 0..<n {
-                let v = g * (tail.data[i] - target.data[i])
-                dL[i] = accumulate ? dL[i] + v : v
-            }
+            let sigmoid = tail.data  // from here on: σ(l)
+            VectorMath.sigmoid(logits.data, sigmoid, n)
+            logits.writeGradient { g * (sigmoid[$0] - target.data[$0]) }
         })
         return y
     }
@@ -47,13 +46,8 @@ extension Tape {
             for i in 0..<n { let d = prediction.data[i] - target.data[i]; s += Double(d * d) }
             y.data[0] = Float(s)
         }, backward: {
-            guard let dP = prediction.gradData else { return }
             let g = 2 * y.gradData![0]
-            let accumulate = prediction.beginGradientWrite()
-            for i in 0..<n {
-                let v = g * (prediction.data[i] - target.data[i])
-                dP[i] = accumulate ? dP[i] + v : v
-            }
+            prediction.writeGradient { g * (prediction.data[$0] - target.data[$0]) }
         })
         return y
     }
@@ -70,13 +64,10 @@ extension Tape {
             for i in 0..<n { s += Double(abs(prediction.data[i] - target.data[i])) }
             y.data[0] = Float(s)
         }, backward: {
-            guard let dP = prediction.gradData else { return }
             let g = y.gradData![0]
-            let accumulate = prediction.beginGradientWrite()
-            for i in 0..<n {
+            prediction.writeGradient { i in
                 let d = prediction.data[i] - target.data[i]
-                let v: Float = d > 0 ? g : (d < 0 ? -g : 0)
-                dP[i] = accumulate ? dP[i] + v : v
+                return d > 0 ? g : (d < 0 ? -g : 0)
             }
         })
         return y
@@ -102,14 +93,8 @@ extension Tape {
             y.data[0] = Float(-0.5 * s)
         }, backward: {
             let g = y.gradData![0]
-            if let dM = mean.gradData {
-                let accumulate = mean.beginGradientWrite()
-                for i in 0..<n { let v = g * mean.data[i]; dM[i] = accumulate ? dM[i] + v : v }
-            }
-            if let dLV = logVariance.gradData {
-                let accumulate = logVariance.beginGradientWrite()
-                for i in 0..<n { let v = g * 0.5 * (variance.data[i] - 1); dLV[i] = accumulate ? dLV[i] + v : v }
-            }
+            mean.writeGradient { g * mean.data[$0] }
+            logVariance.writeGradient { g * 0.5 * (variance.data[$0] - 1) }
         })
         return y
     }

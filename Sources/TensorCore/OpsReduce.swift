@@ -11,7 +11,7 @@ extension Tape {
             var s = 0.0
             for i in 0..<n { s += Double(x.data[i]) }
             y.data[0] = Float(s)
-        }, backward: { x.broadcastGradient(y.gradData![0], count: n) })
+        }, backward: { let g = y.gradData![0]; x.writeGradient { _ in g } })
         return y
     }
 
@@ -26,7 +26,7 @@ extension Tape {
             var s = 0.0
             for i in 0..<n { s += Double(x.data[i]) }
             y.data[0] = Float(s / Double(n))
-        }, backward: { x.broadcastGradient(y.gradData![0] / Float(n), count: n) })
+        }, backward: { let g = y.gradData![0] / Float(n); x.writeGradient { _ in g } })
         return y
     }
 
@@ -55,13 +55,8 @@ extension Tape {
                 y.data[r] = Float(s / Double(divisor))
             }
         }, backward: {
-            guard let dX = x.gradData else { return }
             let dY = y.gradData!
-            let accumulate = x.beginGradientWrite()
-            for r in 0..<m {
-                let v = dY[r] / divisor
-                for j in 0..<n { dX[r * n + j] = (accumulate ? dX[r * n + j] : 0) + v }
-            }
+            x.writeGradient { dY[$0 / n] / divisor }
         })
         return y
     }
@@ -81,29 +76,9 @@ extension Tape {
             }
         }, backward: {
             let dY = y.gradData!
-            for (part, offset, width) in [(a, 0, p), (b, p, q)] {
-                guard let g = part.gradData else { continue }
-                let accumulate = part.beginGradientWrite()
-                for r in 0..<m {
-                    for j in 0..<width {
-                        g[r * width + j] = (accumulate ? g[r * width + j] : 0) + dY[r * w + offset + j]
-                    }
-                }
-            }
+            a.writeGradient { i in dY[(i / p) * w + i % p] }
+            b.writeGradient { i in dY[(i / q) * w + p + i % q] }
         })
         return y
-    }
-}
-
-extension Tensor {
-    /// Adds (or writes, if first) the constant `value` to every gradient element.
-    @inline(__always)
-    func broadcastGradient(_ value: Float, count n: Int) {
-        guard let g = gradData else { return }
-        if beginGradientWrite() {
-            for i in 0..<n { g[i] += value }
-        } else {
-            g.update(repeating: value, count: n)
-        }
     }
 }

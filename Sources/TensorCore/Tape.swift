@@ -13,8 +13,20 @@ public final class Tape {
     }
 
     private var nodes: [Node] = []
+    private var forwardProducts: [MatrixProduct] = []
+    private var backwardProducts: [MatrixProduct] = []
 
     public init() {}
+
+    /// The matrix products one `forward()` and one full `backward(from:)` run, as the ops declared them
+    /// when they were recorded: the forward products in recording order, then the backward ones in
+    /// recording order (backward runs them in reverse). Benchmarks time exactly these shapes.
+    public var matrixProducts: [MatrixProduct] { forwardProducts + backwardProducts }
+
+    /// Declares a matrix product that the op being recorded runs in its forward or backward function.
+    public func declare(_ product: MatrixProduct) {
+        if product.role == .forward { forwardProducts.append(product) } else { backwardProducts.append(product) }
+    }
 
     /// The number of recorded operations.
     public var operationCount: Int { nodes.count }

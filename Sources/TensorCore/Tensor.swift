@@ -135,27 +135,46 @@ public final class Tensor: @unchecked Sendable {
     }
 
     // MARK: Gradient writing, used by backward functions
+    //
+    // Every backward function writes a gradient in one of two ways:
+    // - elementwise, through `writeGradient(_:)`: g[i] ← (g[i] if it already holds a contribution, else 0) + value(i);
+    // - through a kernel that takes a "keep the old contents" factor (sgemm's beta, column sums): `gradientBeta()`.
+    // Overwriting the first contribution after a reset saves zero-filling every gradient buffer each step.
 
-    /// Prepares this tensor's gradient for a contribution and tells whether to add (true) or
-    /// overwrite (false). Overwriting the first contribution saves zero-filling every buffer.
+    /// Marks this tensor's gradient as written and tells whether it already held a contribution.
     @inline(__always)
-    func beginGradientWrite() -> Bool {
+    private func beginGradientWrite() -> Bool {
         let accumulate = hasGradient
         hasGradient = true
         return accumulate
     }
 
-    /// Adds (or writes, if first) `values[i] * scale` into the gradient.
+    /// The factor a kernel should scale the gradient's old contents by before adding its contribution:
+    /// 1 when the gradient already holds one, 0 for the first (the old contents are then ignored).
     @inline(__always)
-    func accumulateGradient(_ values: UnsafePointer<Float>, scale: Float = 1) {
+    func gradientBeta() -> Float { beginGradientWrite() ? 1 : 0 }
+
+    /// Adds `value(i)` to gradient element i for every i in 0..<count, or writes it when this is the
+    /// first contribution since the last reset. Does nothing when the tensor needs no gradient.
+    /// Inlined, so the closure becomes a plain (vectorisable) loop body.
+    @inline(__always)
+    func writeGradient(_ value: (Int) -> Float) {
         guard let g = gradData else { return }
         let n = count
         if beginGradientWrite() {
-            for i in 0..<n { g[i] += scale * values[i] }
-        } else if scale == 1 {
-            g.update(from: values, count: n)
+            for i in 0..<n { g[i] += value(i) }
         } else {
-            for i in 0..<n { g[i] = scale * values[i] }
+            for i in 0..<n { g[i] = value(i) }
+        }
+    }
+
+    /// Adds `scale · values[i]` into the gradient (see `writeGradient(_:)`).
+    @inline(__always)
+    func accumulateGradient(_ values: UnsafePointer<Float>, scale: Float = 1) {
+        if scale == 1 {
+            writeGradient { values[$0] }
+        } else {
+            writeGradient { scale * values[$0] }
         }
     }
 }

@@ -9,6 +9,16 @@ public enum OutputActivation: String, Codable, Sendable, CaseIterable {
     /// Unbounded values, for real-valued data such as the Swiss roll.
     case linear
 
+    /// The interval the data must be scaled to for this output to be able to reach it: the one rule
+    /// behind pixel scaling (sigmoid → [0, 1], tanh → [−1, 1], linear → the data as it is).
+    public var dataRange: DataRange {
+        switch self {
+        case .sigmoid: .unitInterval
+        case .tanh: .symmetricInterval
+        case .linear: .unbounded
+        }
+    }
+
     /// The tensor activation this output applies.
     public var activation: Activation {
         switch self {
@@ -17,6 +27,16 @@ public enum OutputActivation: String, Codable, Sendable, CaseIterable {
         case .linear: .identity
         }
     }
+}
+
+/// The values a model's data lies in, as its output activation requires.
+public enum DataRange: Sendable, Equatable {
+    /// [0, 1]: pixels as intensity / 255.
+    case unitInterval
+    /// [−1, 1]: pixels as intensity / 127.5 − 1.
+    case symmetricInterval
+    /// Any real values (points, standardised features).
+    case unbounded
 }
 
 /// The reconstruction term of the loss, summed over the batch and every element.

@@ -1,4 +1,5 @@
 import NN
+import SeededRandom
 import TensorCore
 
 extension VAE {

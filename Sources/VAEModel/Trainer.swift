@@ -1,7 +1,8 @@
 import Dispatch
 import Foundation
-import MNISTData
+import Batches
 import NN
+import SeededRandom
 import TensorCore
 
 /// Average losses per example over a set of examples.
@@ -17,6 +18,35 @@ public struct LossSummary: Codable, Equatable, Sendable {
 
     public init(loss: Double, reconstruction: Double, kl: Double, examples: Int) {
         self.loss = loss; self.reconstruction = reconstruction; self.kl = kl; self.examples = examples
+    }
+}
+
+/// Running sums of the losses over examples (Double), read off the workers' graphs.
+struct LossTotals {
+    var loss = 0.0, reconstruction = 0.0, kl = 0.0
+    var examples = 0
+
+    init() {}
+
+    /// The summed losses of the batch `plan` just ran, over all its workers.
+    init(_ plan: BatchPlan) {
+        for (block, graph) in zip(plan.blocks, plan.graphs) {
+            let out = graph.output
+            reconstruction += Double(out.reconstructionLoss.scalar)
+            kl += Double(out.kl.scalar)
+            loss += Double(out.loss.scalar)
+            examples += block.count
+        }
+    }
+
+    mutating func add(_ other: LossTotals) {
+        loss += other.loss; reconstruction += other.reconstruction; kl += other.kl; examples += other.examples
+    }
+
+    /// Averages per example.
+    var summary: LossSummary {
+        let n = Double(max(examples, 1))
+        return LossSummary(loss: loss / n, reconstruction: reconstruction / n, kl: kl / n, examples: examples)
     }
 }
 
@@ -60,10 +90,11 @@ public final class Trainer {
     public let batchSize: Int
     /// Worker threads (default 1).
     public let threads: Int
-    /// The training generator: batch order, noise ε and dynamic binarization draw from it in a fixed order.
+    /// The training generator (`SeedStreams.training`): batch order, noise ε and dynamic binarization
+    /// draw from it in a fixed order.
     public var generator: SeededGenerator
-    /// The seed evaluation noise is derived from (so evaluating never disturbs training's stream).
-    public let evaluationSeed: UInt64
+    /// The run's random streams (training, and each epoch's evaluation noise).
+    public let streams: SeedStreams
     /// Epochs completed so far (the next epoch is `epochsCompleted + 1`).
     public var epochsCompleted = 0
     /// Timings of the last epoch's steps.
@@ -78,7 +109,7 @@ public final class Trainer {
     ///   - learningRate: Adam's step size (default 1e-3).
     ///   - batchSize: rows per batch (default 128).
     ///   - threads: worker threads (default 1).
-    ///   - seed: seeds the training generator and evaluation noise.
+    ///   - seed: the run's seed; the trainer draws from its `SeedStreams.training` and `.evaluation` streams.
     public init(model: VAE, learningRate: Float = 1e-3, batchSize: Int = 128, threads: Int = 1, seed: UInt64) {
         precondition(batchSize > 0, "Trainer: batch size must be positive")
         precondition(threads > 0, "Trainer: thread count must be positive")
@@ -86,84 +117,80 @@ public final class Trainer {
         optimizer = Adam(parameters: model.parameters, settings: .init(learningRate: learningRate))
         self.batchSize = batchSize
         self.threads = threads
-        generator = SeededGenerator(seed: seed)
-        evaluationSeed = seed ^ 0x5EED_E7A1_0000_0000
+        streams = SeedStreams(seed: seed)
+        generator = streams.training
         workers = (0..<threads).map { index in Worker(model: index == 0 ? model : VAE(sharingValuesOf: model)) }
         batchNoise = Tensor(shape: [batchSize, model.configuration.latent])
         BLAS.setThreadCount(1)
     }
 
+    /// Batches per epoch over `exampleCount` examples, ⌈count / batchSize⌉ (the last one may be partial).
+    public func batchCount(examples exampleCount: Int) -> Int { (exampleCount + batchSize - 1) / batchSize }
+
     /// Runs one epoch over `data` in a fresh random order and returns the average training losses.
     /// - Parameter progress: called after every batch (on the calling thread).
     public func trainEpoch(on data: TrainingData, progress: ((BatchProgress) -> Void)? = nil) -> LossSummary {
-        precondition(data.featureCount == model.configuration.inputSize,
-                     "Trainer: data has \(data.featureCount) features, the model \(model.configuration.inputSize)")
         let schedule = BatchSchedule.shuffled(count: data.count, batchSize: batchSize, generator: &generator)
-        var timings = StepTimings()
+        var optimizerSeconds = 0.0
+        var totals = LossTotals()
         let start = DispatchTime.now().uptimeNanoseconds
-        var reconstructionSum = 0.0, klSum = 0.0, lossSum = 0.0, seen = 0
-        let batchCount = schedule.batchCount
-        schedule.order.withUnsafeBufferPointer { order in
-            for b in 0..<batchCount {
-                let lower = b * batchSize, upper = min(lower + batchSize, order.count)
-                let indices = UnsafeBufferPointer(rebasing: order[lower..<upper])
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                let plan = prepare(indices: indices, data: data, generator: &generator)
-                let t1 = DispatchTime.now().uptimeNanoseconds
-                run(plan, backward: true)
-                let t2 = DispatchTime.now().uptimeNanoseconds
-                applyGradients(plan)
-                let t3 = DispatchTime.now().uptimeNanoseconds
-                timings.batchPreparation += Double(t1 - t0) * 1e-9
-                timings.forwardBackward += Double(t2 - t1) * 1e-9
-                timings.optimizer += Double(t3 - t2) * 1e-9
-                var batchReconstruction = 0.0, batchKL = 0.0, batchLoss = 0.0
-                for graph in plan.graphs {
-                    let out = graph.output
-                    batchReconstruction += Double(out.reconstructionLoss.scalar)
-                    batchKL += Double(out.kl.scalar)
-                    batchLoss += Double(out.loss.scalar)
-                }
-                reconstructionSum += batchReconstruction; klSum += batchKL; lossSum += batchLoss
-                seen += indices.count
-                if let progress {
-                    progress(BatchProgress(batch: b + 1, batchCount: batchCount, batchLoss: batchLoss / Double(indices.count),
-                                           runningLoss: lossSum / Double(seen), examples: seen,
-                                           elapsed: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9))
-                }
+        var timings = forEachBatch(of: schedule, data: data, generator: &generator, backward: true) { batch, plan in
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            applyGradients(plan)
+            optimizerSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+            let batchTotals = LossTotals(plan)
+            totals.add(batchTotals)
+            if let progress {
+                progress(BatchProgress(batch: batch + 1, batchCount: schedule.batchCount,
+                                       batchLoss: batchTotals.loss / Double(batchTotals.examples),
+                                       runningLoss: totals.loss / Double(totals.examples), examples: totals.examples,
+                                       elapsed: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9))
             }
         }
+        timings.optimizer = optimizerSeconds
         lastTimings = timings
         epochsCompleted += 1
-        let n = Double(max(seen, 1))
-        return LossSummary(loss: lossSum / n, reconstruction: reconstructionSum / n, kl: klSum / n, examples: seen)
+        return totals.summary
     }
 
     /// The average loss over `data` in order, one z sample per example (the reference's test loss:
     /// per example, summed reconstruction loss + β · KL). Parameters are not changed.
-    /// - Parameter noiseSeed: seeds ε (default: derived from the trainer's seed and the epoch).
+    /// - Parameter noiseSeed: seeds ε (default: `SeedStreams.evaluation` after the epochs completed so far).
     public func evaluate(on data: TrainingData, noiseSeed: UInt64? = nil) -> LossSummary {
+        var noiseGenerator = noiseSeed.map { SeededGenerator(seed: $0) } ?? streams.evaluation(afterEpochs: epochsCompleted)
+        let schedule = BatchSchedule.sequential(count: data.count, batchSize: batchSize)
+        var totals = LossTotals()
+        _ = forEachBatch(of: schedule, data: data, generator: &noiseGenerator, backward: false) { _, plan in
+            totals.add(LossTotals(plan))
+        }
+        return totals.summary
+    }
+
+    // MARK: Steps
+
+    /// The one batch loop of training and evaluation: for each batch of `schedule`, writes the batch's
+    /// inputs, labels and noise into the workers' graphs, runs forward (and backward), then calls
+    /// `body` with the batch's 0-based index and its plan. Returns the time spent preparing batches and
+    /// in the passes (the optimizer's share is the caller's to fill in).
+    private func forEachBatch(of schedule: BatchSchedule, data: TrainingData, generator: inout SeededGenerator,
+                              backward: Bool, _ body: (Int, BatchPlan) -> Void) -> StepTimings {
+        var timings = StepTimings()
         precondition(data.featureCount == model.configuration.inputSize,
                      "Trainer: data has \(data.featureCount) features, the model \(model.configuration.inputSize)")
-        var noiseGenerator = SeededGenerator(seed: noiseSeed ?? (evaluationSeed &+ UInt64(epochsCompleted)))
-        let schedule = BatchSchedule.sequential(count: data.count, batchSize: batchSize)
-        var reconstructionSum = 0.0, klSum = 0.0, lossSum = 0.0
         schedule.order.withUnsafeBufferPointer { order in
             for b in 0..<schedule.batchCount {
-                let lower = b * batchSize, upper = min(lower + batchSize, order.count)
-                let plan = prepare(indices: UnsafeBufferPointer(rebasing: order[lower..<upper]), data: data,
-                                   generator: &noiseGenerator)
-                run(plan, backward: false)
-                for graph in plan.graphs {
-                    let out = graph.output
-                    reconstructionSum += Double(out.reconstructionLoss.scalar)
-                    klSum += Double(out.kl.scalar)
-                    lossSum += Double(out.loss.scalar)
-                }
+                let indices = UnsafeBufferPointer(rebasing: order[schedule.range(ofBatch: b)])
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let plan = prepare(indices: indices, data: data, generator: &generator)
+                let t1 = DispatchTime.now().uptimeNanoseconds
+                run(plan, backward: backward)
+                let t2 = DispatchTime.now().uptimeNanoseconds
+                timings.batchPreparation += Double(t1 - t0) * 1e-9
+                timings.forwardBackward += Double(t2 - t1) * 1e-9
+                body(b, plan)
             }
         }
-        let n = Double(max(data.count, 1))
-        return LossSummary(loss: lossSum / n, reconstruction: reconstructionSum / n, kl: klSum / n, examples: data.count)
+        return timings
     }
 
     // MARK: Steps
@@ -230,59 +257,5 @@ public final class Trainer {
             }
         }
         for graph in plan.graphs { graph.model.store.zeroGrad() }
-    }
-}
-
-/// How a batch of one size is split: the row blocks, the workers' graphs for them, the other workers'
-/// gradient buffers to sum, and the slices of the parameter vector each thread updates.
-/// Made once per batch size, so a training step allocates nothing.
-final class BatchPlan: @unchecked Sendable {
-    /// Rows of the batch each active worker takes, in worker order.
-    let blocks: [Range<Int>]
-    /// The active workers' graphs, in worker order.
-    let graphs: [VAEGraph]
-    /// The model's values and (worker 0's) gradients.
-    let values: UnsafeMutablePointer<Float>
-    let gradients: UnsafeMutablePointer<Float>
-    /// Gradients of workers 1, 2, … that are active for this batch size.
-    let otherGradients: [UnsafePointer<Float>]
-    /// The parameter ranges the threads update, aligned to 16 floats (64 bytes) so no two threads
-    /// share a cache line.
-    let slices: [Range<Int>]
-
-    init(blocks: [Range<Int>], graphs: [VAEGraph], model: VAE, otherWorkers: [VAE], sliceCount: Int) {
-        self.blocks = blocks
-        self.graphs = graphs
-        values = model.store.values
-        gradients = model.store.gradients
-        otherGradients = otherWorkers.map { UnsafePointer($0.store.gradients) }
-        let total = model.store.capacity
-        let chunk = ((total + sliceCount - 1) / sliceCount + 15) & ~15
-        slices = (0..<sliceCount).map { s in
-            let lower = min(s * chunk, total)
-            return lower..<min(lower + chunk, total)
-        }
-    }
-
-    func update(slice s: Int, optimizer: Adam, coefficients: Adam.StepCoefficients) {
-        guard !slices[s].isEmpty else { return }
-        optimizer.update(range: slices[s], values: values, gradients: gradients, otherGradients: otherGradients,
-                         coefficients: coefficients)
-    }
-}
-
-/// One data-parallel worker: a view of the model with its own gradients, and a recorded graph per
-/// row count it has seen (the full block size and the last partial batch's).
-final class Worker: @unchecked Sendable {
-    let model: VAE
-    private var graphs: [Int: VAEGraph] = [:]
-
-    init(model: VAE) { self.model = model }
-
-    func graph(rows: Int) -> VAEGraph {
-        if let graph = graphs[rows] { return graph }
-        let graph = VAEGraph(model: model, batchSize: rows)
-        graphs[rows] = graph
-        return graph
     }
 }

@@ -1,4 +1,5 @@
 import NN
+import SeededRandom
 import TensorCore
 
 /// A variational autoencoder with MLP encoder and decoder (Kingma & Welling, 2014).
@@ -193,6 +194,9 @@ public final class VAEGraph: @unchecked Sendable {
         output = VAEOutput(logits: logits, reconstruction: reconstruction, mean: mean, logVariance: logVariance,
                            latent: z, reconstructionLoss: reconstructionLoss, kl: kl, loss: loss)
     }
+
+    /// The matrix products one forward and backward pass runs (see `Tape.matrixProducts`).
+    public var matrixProducts: [MatrixProduct] { tape.matrixProducts }
 
     /// Recomputes every tensor from the current input, noise, labels and parameters.
     public func forward() { tape.forward() }

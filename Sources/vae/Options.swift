@@ -3,6 +3,7 @@ import Foundation
 import MNISTData
 import TensorCore
 import VAEModel
+import VAERun
 
 extension Activation: ExpressibleByArgument {
     /// Hidden layers take relu, leaky-relu or tanh (identity and sigmoid are for outputs only).
@@ -17,19 +18,18 @@ extension OutputActivation: ExpressibleByArgument {}
 extension ReconstructionLoss: ExpressibleByArgument {}
 extension DatasetKind: ExpressibleByArgument {}
 
-/// `--model`: which saved model `sample` and `reconstruct` read.
+/// `--model`: which saved model `sample`, `reconstruct` and the other commands that use one read.
 struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
         "A model.safetensors file or a run folder (default: the most recent run under ./\(RunFolder.defaultRoot)).",
         valueName: "path"))
     var model: String?
 
-    /// Reads the model `--model` names (or the most recent run's), for commands that only run it:
-    /// OpenBLAS is set to one thread, since a few small products would only make threads spin.
-    func loadModel() throws -> LoadedModel {
+    /// Reads the model `--model` names (or the most recent run's) with its settings, for commands that
+    /// only run it: OpenBLAS is set to one thread, since a few small products would only make threads spin.
+    func loadModel() throws -> SavedModel {
         BLAS.setThreadCount(1)
-        let url = try resolveModelURL()
-        return LoadedModel(url: url, model: try Checkpoint.loadModel(from: url))
+        return try SavedModel.read(from: resolveModelURL())
     }
 
     /// The model file to read, saying which one when it was found by default.
@@ -43,21 +43,9 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-/// A model read from a checkpoint, with the file it came from.
-struct LoadedModel {
-    let url: URL
-    let model: VAE
-}
-
 /// Writes a line to standard error.
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
-}
-
-/// The training settings stored in a model file's metadata.
-func trainingSettings(of modelURL: URL) -> TrainingSettings? {
-    guard let metadata = try? Checkpoint.metadata(ofModelAt: modelURL), let json = metadata["vae_training"] else { return nil }
-    return try? JSONDecoder().decode(TrainingSettings.self, from: Data(json.utf8))
 }
 
 /// Parses a comma list of positive integers such as `512,256`.

@@ -2,8 +2,10 @@ import ArgumentParser
 import Foundation
 import ImageIO
 import MNISTData
+import SeededRandom
 import TensorCore
 import VAEModel
+import VAERun
 
 struct Reconstruct: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,37 +30,30 @@ struct Reconstruct: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try modelOptions.loadModel()
-        let modelURL = loaded.url, model = loaded.model
-        let c = model.configuration
-        guard let height = c.imageHeight, let width = c.imageWidth else {
-            throw CommandError("\(displayPath(modelURL)) is not an image model; reconstruct shows images (use 'vae sample' for the Swiss roll).")
+        let saved = try modelOptions.loadModel()
+        let model = saved.model, c = model.configuration
+        guard c.imageHeight != nil else {
+            throw CommandError("\(displayPath(saved.url)) is not an image model; reconstruct shows images (use 'vae sample' for the Swiss roll).")
         }
-        var settings = trainingSettings(of: modelURL) ?? TrainingSettings()
-        if let data { settings.dataFolder = data }
-        settings.limit = nil
-        settings.scaling = c.output == .tanh ? PixelScaling.symmetric.rawValue : PixelScaling.unit.rawValue
-        let location = try DataLocation.resolve(explicitFolder: settings.dataFolder)
-        let dataset = try MNISTDataset(folder: location.folder, options: .init(requireLabels: c.isConditional))
-        guard dataset.height == height && dataset.width == width else {
-            throw CommandError("\(displayPath(location.folder)) holds \(dataset.width)×\(dataset.height) images but the model "
-                + "was trained on \(width)×\(height); pass --data with images of that size.")
-        }
-        var images = dataset.test ?? dataset.train
-        images.scaling = settings.pixelScaling
-        let count = min(n, images.count)
-        var originals = [Float](repeating: 0, count: count * height * width)
-        var generator = SeededGenerator(seed: 0)
+        var settings = saved.settings
+        if let data { settings.training.dataFolder = data }
+        settings.training.limit = nil
+        let loaded = try RunData.load(settings)
+        try loaded.requireFits(c)
+        let examples = loaded.evaluationExamples
+        let count = min(n, examples.data.count)
+        var originals = [Float](repeating: 0, count: count * c.inputSize)
+        var generator = SeededGenerator(seed: 0)  // unused: evaluation scaling draws nothing
         originals.withUnsafeMutableBufferPointer { buffer in
-            images.fillBatch(indices: 0..<count, into: buffer, generator: &generator)
+            examples.data.fillBatch(indices: 0..<count, into: buffer, generator: &generator)
         }
-        let labels = c.isConditional ? images.labels.map { Array($0.prefix(count)).map(Int.init) } : nil
+        let labels = c.isConditional ? examples.data.labels.map { Array($0.prefix(count)).map(Int.init) } : nil
         let reconstructions = model.reconstruct(inputs: originals, labels: labels)
         let grid = makeComparisonGrid(originals: originals, reconstructions: reconstructions, count: count,
-                                      imageHeight: height, imageWidth: width,
-                                      normalization: c.output == .tanh ? .symmetricUnit : .none)
+                                      imageHeight: c.imageHeight!, imageWidth: c.imageWidth!,
+                                      normalization: .forOutput(c.output))
         try grid.writePNG(to: URL(fileURLWithPath: output))
-        say("Wrote \(output): \(count) \(dataset.test == nil ? "training" : "test") images from \(location.description) "
+        say("Wrote \(output): \(count) \(examples.split) images from \(loaded.sourceName) "
             + "and their reconstructions, \(grid.width)×\(grid.height) pixels")
     }
 }

@@ -2,8 +2,10 @@ import ArgumentParser
 import Foundation
 import ImageIO
 import MNISTData
+import SeededRandom
 import TensorCore
 import VAEModel
+import VAERun
 
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,30 +40,29 @@ struct Sample: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try modelOptions.loadModel()
-        let modelURL = loaded.url, model = loaded.model
-        let c = model.configuration
+        let saved = try modelOptions.loadModel()
+        let model = saved.model, c = model.configuration
         var generator = SeededGenerator(seed: seed)
         let url = URL(fileURLWithPath: output)
 
         if let label, !c.isConditional {
-            throw CommandError("--label \(label) needs a conditional model; \(displayPath(modelURL)) is unconditional.")
+            throw CommandError("--label \(label) needs a conditional model; \(displayPath(saved.url)) is unconditional.")
         }
         if let label, label >= c.classes {
             throw CommandError("--label must be below \(c.classes) for this model (got \(label)).")
         }
 
-        guard let height = c.imageHeight, let width = c.imageWidth else {
+        guard c.imageHeight != nil else {
             // Points, not images: the Swiss roll's scatter plot of training data and samples.
-            guard c.inputSize == 2, let settings = trainingSettings(of: modelURL),
-                  settings.dataset == .swissRoll else {
-                throw CommandError("\(displayPath(modelURL)) has no image size and is not a Swiss-roll model; cannot draw it.")
+            guard c.inputSize == 2, saved.hasTrainingSettings, saved.settings.training.dataset == .swissRoll else {
+                throw CommandError("\(displayPath(saved.url)) has no image size and is not a Swiss-roll model; cannot draw it.")
             }
-            let data = try LoadedData.load(settings, requireLabels: false)
-            let generated = model.sample(count: n ?? 1000, generator: &generator)
-            try SamplePlots.swissRoll(training: data.points ?? [], generated: generated, title: "Swiss roll: data and samples")
+            let data = try RunData.load(saved.settings)
+            let count = n ?? 1000
+            let generated = model.sample(count: count, generator: &generator)
+            try ModelPictures.swissRoll(training: data.points ?? [], generated: generated, title: "Swiss roll: data and samples")
                 .writePNG(to: url)
-            say("Wrote \(output): \(formatThousands(n ?? 1000)) generated points over \(formatThousands((data.points?.count ?? 0) / 2)) training points")
+            say("Wrote \(output): \(formatCount(count)) generated points over \(formatCount((data.points?.count ?? 0) / 2)) training points")
             return
         }
 
@@ -74,13 +75,10 @@ struct Sample: ParsableCommand {
             count = n ?? 64
         }
         let images = model.sample(count: count, labels: labels, generator: &generator)
-        let grid = makeImageGrid(images: images, imageCount: count, imageHeight: height, imageWidth: width,
-                                 imagesPerRow: nrow, padding: padding,
-                                 normalization: c.output == .tanh ? .symmetricUnit : .none)
+        let grid = ModelPictures.grid(images: images, configuration: c, imagesPerRow: nrow, padding: padding)
         try grid.writePNG(to: url)
         var what = "\(count) samples"
         if let label { what += " of class \(label)" } else if c.isConditional { what += ", one row per class" }
         say("Wrote \(output): \(what), \(grid.width)×\(grid.height) pixels")
     }
 }
-

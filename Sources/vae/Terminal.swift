@@ -2,6 +2,7 @@
 // and pure formatting functions (kept free of I/O so they can move to a testable module).
 
 import Foundation
+import MNISTData
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -35,18 +36,6 @@ func terminalWidth(of fileDescriptor: Int32 = STDERR_FILENO, fallback: Int = 80)
 }
 
 // MARK: - Pure formatting
-
-/// Formats an integer with a comma every three digits, independent of the locale: `52310` → `"52,310"`.
-/// - Parameter value: any integer; negative values keep their sign (`-1234` → `"-1,234"`).
-func formatThousands(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var grouped = ""
-    for (position, digit) in digits.enumerated() {
-        if position > 0, (digits.count - position) % 3 == 0 { grouped.append(",") }
-        grouped.append(digit)
-    }
-    return value < 0 ? "-" + grouped : grouped
-}
 
 /// Formats a duration as `m:ss` below an hour and `h:mm:ss` from an hour on: `1` → `"0:01"`,
 /// `3723` → `"1:02:03"`.
@@ -112,7 +101,7 @@ func renderProgressLine(_ content: ProgressLineContent, width: Int, maximumBarWi
     let fields = [
         "\(content.completedBatches)/\(content.totalBatches) batches",
         "loss \(formatFixed(content.loss, decimals: 2))",
-        "\(formatThousands(rate)) img/s",
+        "\(formatCount(rate)) img/s",
         "ETA \(content.remainingSeconds.map { formatDuration(seconds: $0) } ?? "--:--")",
     ]
     let suffix = fields.joined(separator: "  ")

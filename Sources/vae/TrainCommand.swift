@@ -3,6 +3,7 @@ import Foundation
 import MNISTData
 import TensorCore
 import VAEModel
+import VAERun
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -84,72 +85,48 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        var resumeRun: RunFolder?
-        var saved: RunConfiguration?
-        if let resume {
-            let modelURL = try RunFolder.modelURL(for: resume)
-            let run = RunFolder(url: modelURL.deletingLastPathComponent())
-            resumeRun = run
-            saved = try loadRunConfiguration(run, modelURL: modelURL)
-        }
-        let prepared = try makeConfiguration(saved: saved, resumePath: resume)
-        let configuration = prepared.configuration, data = prepared.data
-        if data.train.featureCount != configuration.model.inputSize {
-            throw CommandError("The data has \(data.train.featureCount) values per example but the model in "
-                + "\(resume ?? "the run") expects \(configuration.model.inputSize); use data with the same image size.")
-        }
-        let run: RunFolder
-        if let out {
-            run = RunFolder(url: URL(fileURLWithPath: out, isDirectory: true))
-        } else if let resumeRun {
-            run = resumeRun
-        } else {
-            run = RunFolder.next(in: URL(fileURLWithPath: RunFolder.defaultRoot, isDirectory: true))
-        }
-        if FileManager.default.fileExists(atPath: run.modelURL.path)
-            && run.url.standardizedFileURL.path != resumeRun?.url.standardizedFileURL.path {
-            throw CommandError("\(displayPath(run.url)) already holds a trained run; continue it with --resume \(displayPath(run.url)), "
-                + "or choose another --out.")
-        }
-        let folderExisted = FileManager.default.fileExists(atPath: run.url.path)
-        do {
-            try train(configuration: configuration, data: data, run: run, resumeRun: resumeRun)
-        } catch {
-            // A new run that failed before its first checkpoint leaves no half-made folder behind.
-            if !folderExisted && !FileManager.default.fileExists(atPath: run.modelURL.path) {
-                try? FileManager.default.removeItem(at: run.url)
-            }
-            throw error
-        }
-    }
+        var request = RunRequest()
+        request.hidden = hidden.flatMap(parseWidths)
+        request.latent = latent
+        request.activation = activation
+        request.output = output
+        request.loss = loss
+        request.beta = beta
+        request.conditional = conditional
+        request.dataFolder = data
+        request.dataset = dataset
+        request.limit = limit
+        request.binarize = binarize
+        request.batchSize = batchSize
+        request.learningRate = lr
+        request.seed = seed
+        request.threads = threads
+        request.sampleEvery = sampleEvery
+        request.out = out
+        request.resume = resume
+        let session = try TrainingSession(plan: TrainingPlan.make(request))
+        report(session)
 
-    private func train(configuration: RunConfiguration, data: LoadedData, run: RunFolder, resumeRun: RunFolder?) throws {
-        let session = try TrainingSession(run: run, configuration: configuration, data: data, resumeFrom: resumeRun)
-        report(session: session, run: run)
-
-        let first = session.nextEpoch, last = session.nextEpoch + epochs - 1
+        let last = session.nextEpoch + epochs - 1
         let onTerminal = isTerminal(STDERR_FILENO)
-        for epoch in first...last {
-            let bar = onTerminal ? ProgressBar(epoch: epoch, epochCount: last, totalBatches: batchCount(session)) : nil
-            let record = try session.runEpoch { p in
-                let speed = Double(p.examples) / max(p.elapsed, 1e-9)
-                if let bar {
-                    bar.update(completed: p.batch, loss: p.runningLoss, imagesPerSecond: speed)
-                } else if p.batch % logInterval == 0 && p.batch < p.batchCount {
-                    say("epoch \(epoch)/\(last)  batch \(p.batch)/\(p.batchCount)  loss \(formatFixed(p.runningLoss, decimals: 2))"
-                        + "  \(formatThousands(Int(speed))) img/s")
-                }
+        var bar: ProgressBar?
+        try session.train(epochs: epochs, progress: { epoch, p in
+            let speed = Double(p.examples) / max(p.elapsed, 1e-9)
+            if onTerminal {
+                if bar == nil { bar = ProgressBar(epoch: epoch, epochCount: last, totalBatches: session.batchesPerEpoch) }
+                bar?.update(completed: p.batch, loss: p.runningLoss, imagesPerSecond: speed)
+            } else if p.batch % logInterval == 0 && p.batch < p.batchCount {
+                say("epoch \(epoch)/\(last)  batch \(p.batch)/\(p.batchCount)  loss \(formatFixed(p.runningLoss, decimals: 2))"
+                    + "  \(formatCount(Int(speed))) img/s")
             }
+        }, finished: { record in
             bar?.finish()
+            bar = nil
             say(summaryLine(record, last: last))
-        }
-        let shown = displayPath(run.url)
+        })
+        let shown = displayPath(session.run.url)
         say("Saved \(shown)/\(Checkpoint.modelFileName) (metrics in \(shown)/metrics.jsonl"
-            + (configuration.training.sampleEvery > 0 ? ", sample grids in \(shown)/samples/)" : ")"))
-    }
-
-    private func batchCount(_ session: TrainingSession) -> Int {
-        (session.data.train.count + session.trainer.batchSize - 1) / session.trainer.batchSize
+            + (session.settings.training.sampleEvery > 0 ? ", sample grids in \(shown)/samples/)" : ")"))
     }
 
     private func summaryLine(_ r: EpochRecord, last: Int) -> String {
@@ -158,107 +135,18 @@ struct Train: ParsableCommand {
         if let t = r.testLoss, let rc = r.testReconstruction, let kl = r.testKL {
             line += "  test loss \(f(t)) (recon \(f(rc)) + KL \(f(kl)))"
         }
-        return line + "  \(formatThousands(Int(r.imagesPerSecond))) img/s  \(formatFixed(r.seconds, decimals: 1)) s"
+        return line + "  \(formatCount(Int(r.imagesPerSecond))) img/s  \(formatFixed(r.seconds, decimals: 1)) s"
     }
 
-    private func report(session: TrainingSession, run: RunFolder) {
-        let m = session.configuration.model, t = session.configuration.training
+    private func report(_ session: TrainingSession) {
+        let m = session.settings.model, t = session.settings.training
         say("Data: \(session.data.description)")
         let sizes = ([m.inputSize] + m.hidden + [m.latent]).map(String.init).joined(separator: "-")
         say("Model: \(m.isConditional ? "conditional " : "")VAE \(sizes), \(m.activation.rawValue), "
             + "\(m.output.rawValue) output, \(m.loss.rawValue) loss, beta \(m.beta); "
-            + "\(formatThousands(session.model.parameterCount)) parameters")
+            + "\(formatCount(session.model.parameterCount)) parameters")
         let resumed = session.nextEpoch > 1 ? ", resuming after epoch \(session.nextEpoch - 1)" : ""
-        say("Run: \(displayPath(run.url)) (batch \(t.batchSize), lr \(t.learningRate), seed \(t.seed), "
+        say("Run: \(displayPath(session.run.url)) (batch \(t.batchSize), lr \(t.learningRate), seed \(t.seed), "
             + "threads \(t.threads)\(resumed))")
     }
-
-    private func loadRunConfiguration(_ run: RunFolder, modelURL: URL) throws -> RunConfiguration {
-        guard let data = try? Data(contentsOf: run.configurationURL),
-              let configuration = try? JSONDecoder().decode(RunConfiguration.self, from: data) else {
-            throw CheckpointError.stateMismatch(path: run.configurationURL.path,
-                                                reason: "config.json is missing or unreadable next to \(modelURL.lastPathComponent)")
-        }
-        guard FileManager.default.fileExists(atPath: run.trainerStateURL.path) else {
-            throw CheckpointError.notFound(path: run.trainerStateURL.path,
-                                           hint: "--resume needs the trainer state saved beside the model by 'vae train'.")
-        }
-        return configuration
-    }
-
-    /// The run's configuration (explicit flags, else the resumed run's values, else the defaults) and its data.
-    private func makeConfiguration(saved: RunConfiguration?, resumePath: String?) throws -> PreparedRun {
-        let kind = dataset ?? saved?.training.dataset ?? .mnist
-        let isRoll = kind == .swissRoll
-        var training = saved?.training ?? TrainingSettings(dataset: kind)
-        training.dataset = kind
-        if let data { training.dataFolder = data }
-        if let limit { training.limit = limit }
-        if let batchSize { training.batchSize = batchSize }
-        if let lr { training.learningRate = lr }
-        if let seed { training.seed = seed }
-        if let sampleEvery { training.sampleEvery = sampleEvery }
-        if saved == nil {
-            training.threads = threads ?? min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4)
-        } else if let threads {
-            training.threads = threads
-        }
-
-        let chosenLoss = loss ?? saved?.model.loss ?? (isRoll ? .mse : .bce)
-        let chosenOutput = output ?? saved?.model.output ?? (isRoll ? .linear : (chosenLoss == .bce ? .sigmoid : .sigmoid))
-        if saved == nil {
-            training.scaling = (binarize ? PixelScaling.binarized : chosenOutput == .tanh ? .symmetric : .unit).rawValue
-        } else if binarize {
-            training.scaling = PixelScaling.binarized.rawValue
-        }
-        let requested = VAEConfiguration(
-            inputSize: 0,
-            hidden: hidden.flatMap(parseWidths) ?? saved?.model.hidden ?? (isRoll ? [128, 128] : [400]),
-            latent: latent ?? saved?.model.latent ?? (isRoll ? 2 : 20),
-            activation: activation ?? saved?.model.activation ?? .relu,
-            output: chosenOutput, loss: chosenLoss,
-            beta: beta ?? saved?.model.beta ?? (isRoll ? 0.1 : 1),
-            classes: conditional ? 10 : (saved?.model.classes ?? 0))
-        if let saved {
-            var differences: [String] = []
-            if requested.hidden != saved.model.hidden { differences.append("--hidden \(requested.hidden) vs saved \(saved.model.hidden)") }
-            if requested.latent != saved.model.latent { differences.append("--latent \(requested.latent) vs saved \(saved.model.latent)") }
-            if requested.activation != saved.model.activation {
-                differences.append("--activation \(requested.activation.rawValue) vs saved \(saved.model.activation.rawValue)")
-            }
-            if requested.output != saved.model.output { differences.append("--output \(requested.output.rawValue) vs saved \(saved.model.output.rawValue)") }
-            if requested.loss != saved.model.loss { differences.append("--loss \(requested.loss.rawValue) vs saved \(saved.model.loss.rawValue)") }
-            if requested.beta != saved.model.beta { differences.append("--beta \(requested.beta) vs saved \(saved.model.beta)") }
-            if requested.classes != saved.model.classes { differences.append("--conditional vs saved unconditional") }
-            if !differences.isEmpty {
-                throw CheckpointError.architectureMismatch(path: resumePath ?? "", differences: differences)
-            }
-            let data = try LoadedData.load(training, requireLabels: saved.model.isConditional)
-            return PreparedRun(configuration: RunConfiguration(model: saved.model, training: training), data: data)
-        }
-        // The input size and image size come from the data.
-        let data = try LoadedData.load(training, requireLabels: requested.classes > 0)
-        training.dataDescription = data.description
-        var model = requested
-        model.inputSize = data.train.featureCount
-        model.imageHeight = data.imageHeight
-        model.imageWidth = data.imageWidth
-        let problems = model.problems
-        if !problems.isEmpty { throw CommandError(problems.joined(separator: "; ")) }
-        return PreparedRun(configuration: RunConfiguration(model: model, training: training), data: data)
-    }
-}
-
-/// A run's configuration and the data it trains on (loaded once).
-private struct PreparedRun {
-    let configuration: RunConfiguration
-    let data: LoadedData
-}
-
-/// A path relative to the current directory when it lies inside it, else the full path.
-func displayPath(_ url: URL) -> String {
-    let current = FileManager.default.currentDirectoryPath
-    let path = url.standardizedFileURL.path
-    if path.hasPrefix(current + "/") { return String(path.dropFirst(current.count + 1)) }
-    return path
 }

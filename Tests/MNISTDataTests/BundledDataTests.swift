@@ -1,6 +1,7 @@
+import Batches
 import Foundation
+import SeededRandom
 import Testing
-import TensorCore
 @testable import MNISTData
 
 @Suite("Bundled MNIST subset")

@@ -1,7 +1,8 @@
 import Foundation
 import NN
-import Testing
+import SeededRandom
 import TensorCore
+import Testing
 
 @Suite("Linear layer")
 struct LinearTests {

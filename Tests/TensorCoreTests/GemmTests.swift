@@ -1,5 +1,6 @@
-import Testing
+import SeededRandom
 import TensorCore
+import Testing
 
 /// The sgemm path against a naive triple loop in Double.
 @Suite("gemm through OpenBLAS matches a naive triple loop")

@@ -1,3 +1,4 @@
+import SeededRandom
 import TensorCore
 
 /// Central-difference gradient check of one recorded operation.

@@ -1,7 +1,8 @@
 import Foundation
 import NN
-import Testing
+import SeededRandom
 import TensorCore
+import Testing
 @testable import VAEModel
 
 /// One case of the float64 reference file `Tests/Fixtures/vae_golden.json`.

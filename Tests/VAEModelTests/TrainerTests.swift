@@ -1,7 +1,8 @@
 import MNISTData
 import NN
-import Testing
+import SeededRandom
 import TensorCore
+import Testing
 @testable import VAEModel
 
 @Suite("Trainer")

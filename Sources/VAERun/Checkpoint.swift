@@ -1,7 +1,9 @@
 import Foundation
 import NN
 import SafeTensors
+import SeededRandom
 import TensorCore
+import VAEModel
 
 /// Problems with a saved model or trainer state, each naming the file and what to do.
 public enum CheckpointError: Error, CustomStringConvertible, LocalizedError, Equatable {
@@ -82,7 +84,8 @@ public enum Checkpoint {
         guard file.metadata[formatKey] == formatValue, let json = file.metadata[configurationKey] else {
             throw CheckpointError.notAVAECheckpoint(path: path, reason: "its metadata has no \(configurationKey)")
         }
-        guard let configuration = try? JSONDecoder().decode(VAEConfiguration.self, from: Data(json.utf8)) else {
+        let configuration: VAEConfiguration
+        do { configuration = try JSONDecoder().decode(VAEConfiguration.self, from: Data(json.utf8)) } catch {
             throw CheckpointError.notAVAECheckpoint(path: path, reason: "its \(configurationKey) metadata is not a valid configuration")
         }
         let problems = configuration.problems
@@ -94,13 +97,17 @@ public enum Checkpoint {
 
     /// Reads a model from `url`, checking every tensor's presence, shape and finiteness.
     public static func loadModel(from url: URL) throws -> VAE {
-        let file = try readFile(url)
-        let configuration = try configuration(of: file, path: url.relativePath)
+        try loadModel(from: readFile(url), path: url.relativePath)
+    }
+
+    /// Builds the model a parsed file holds; `path` names the file in errors.
+    static func loadModel(from file: SafeTensorsFile, path: String) throws -> VAE {
+        let configuration = try configuration(of: file, path: path)
         let model = VAE(zeroedWith: configuration)
-        try load(file, into: model.parameters, path: url.relativePath)
+        try load(file, into: model.parameters, path: path)
         let expected = Set(model.parameters.map(\.name))
         if let extra = file.names.first(where: { !expected.contains($0) }) {
-            throw CheckpointError.tensorMismatch(path: url.relativePath, reason: "unexpected tensor \(extra)")
+            throw CheckpointError.tensorMismatch(path: path, reason: "unexpected tensor \(extra)")
         }
         return model
     }
@@ -108,8 +115,8 @@ public enum Checkpoint {
     // MARK: Trainer state
 
     /// Writes Adam's moments and step, the generator state and the epoch count to `url` atomically.
-    /// - Parameter metadata: extra strings to keep (the training settings).
-    public static func saveTrainerState(_ trainer: Trainer, to url: URL, metadata: [String: String] = [:]) throws {
+    /// The run's settings are not repeated here: they live in the model file this state belongs to.
+    public static func saveTrainerState(_ trainer: Trainer, to url: URL) throws {
         let adam = trainer.optimizer
         var tensors: [SafeTensorsFile.TensorBytes] = []
         for (index, p) in adam.parameters.enumerated() {
@@ -118,8 +125,7 @@ public enum Checkpoint {
             tensors.append(floatBytes(name: "adam.exp_avg_sq.\(p.name)", shape: p.shape, values: adam.secondMoments + offset))
         }
         let step = [Int64(adam.step)], epochs = [Int64(trainer.epochsCompleted)], words = trainer.generator.stateWords
-        var meta = metadata
-        meta[formatKey] = formatValue
+        let meta = [formatKey: formatValue]
         do {
             try step.withUnsafeBytes { stepBytes in
                 try epochs.withUnsafeBytes { epochBytes in
@@ -192,17 +198,6 @@ public enum Checkpoint {
             guard values.allSatisfy(\.isFinite) else { throw CheckpointError.nonFiniteValues(path: path, tensor: p.name) }
             p.values = values
         }
-    }
-
-    /// Compact, key-sorted JSON (stable bytes for identical values).
-    public static func encodeJSON<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        guard let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) else {
-            preconditionFailure("encodeJSON: \(T.self) failed to encode")
-        }
-        return text
     }
 }
 

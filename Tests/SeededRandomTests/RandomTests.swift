@@ -1,5 +1,5 @@
+import SeededRandom
 import Testing
-import TensorCore
 
 @Suite("SeededGenerator")
 struct RandomTests {

@@ -1,0 +1,56 @@
+import NN
+import TensorCore
+
+/// How a batch of one size is split: the row blocks, the workers' graphs for them, the other workers'
+/// gradient buffers to sum, and the slices of the parameter vector each thread updates.
+/// Made once per batch size, so a training step allocates nothing.
+final class BatchPlan: @unchecked Sendable {
+    /// Rows of the batch each active worker takes, in worker order.
+    let blocks: [Range<Int>]
+    /// The active workers' graphs, in worker order.
+    let graphs: [VAEGraph]
+    /// The model's values and (worker 0's) gradients.
+    let values: UnsafeMutablePointer<Float>
+    let gradients: UnsafeMutablePointer<Float>
+    /// Gradients of workers 1, 2, … that are active for this batch size.
+    let otherGradients: [UnsafePointer<Float>]
+    /// The parameter ranges the threads update, aligned to 16 floats (64 bytes) so no two threads
+    /// share a cache line.
+    let slices: [Range<Int>]
+
+    init(blocks: [Range<Int>], graphs: [VAEGraph], model: VAE, otherWorkers: [VAE], sliceCount: Int) {
+        self.blocks = blocks
+        self.graphs = graphs
+        values = model.store.values
+        gradients = model.store.gradients
+        otherGradients = otherWorkers.map { UnsafePointer($0.store.gradients) }
+        let total = model.store.capacity
+        let chunk = ((total + sliceCount - 1) / sliceCount + 15) & ~15
+        slices = (0..<sliceCount).map { s in
+            let lower = min(s * chunk, total)
+            return lower..<min(lower + chunk, total)
+        }
+    }
+
+    func update(slice s: Int, optimizer: Adam, coefficients: Adam.StepCoefficients) {
+        guard !slices[s].isEmpty else { return }
+        optimizer.update(range: slices[s], values: values, gradients: gradients, otherGradients: otherGradients,
+                         coefficients: coefficients)
+    }
+}
+
+/// One data-parallel worker: a view of the model with its own gradients, and a recorded graph per
+/// row count it has seen (the full block size and the last partial batch's).
+final class Worker: @unchecked Sendable {
+    let model: VAE
+    private var graphs: [Int: VAEGraph] = [:]
+
+    init(model: VAE) { self.model = model }
+
+    func graph(rows: Int) -> VAEGraph {
+        if let graph = graphs[rows] { return graph }
+        let graph = VAEGraph(model: model, batchSize: rows)
+        graphs[rows] = graph
+        return graph
+    }
+}

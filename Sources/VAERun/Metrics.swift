@@ -1,0 +1,125 @@
+import Foundation
+
+/// One epoch's numbers, as written to `metrics.jsonl`.
+public struct EpochRecord: Codable, Equatable, Sendable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var trainReconstruction: Double
+    public var trainKL: Double
+    public var testLoss: Double?
+    public var testReconstruction: Double?
+    public var testKL: Double?
+    public var imagesPerSecond: Double
+    public var seconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, seconds
+        case trainLoss = "train_loss", trainReconstruction = "train_reconstruction", trainKL = "train_kl"
+        case testLoss = "test_loss", testReconstruction = "test_reconstruction", testKL = "test_kl"
+        case imagesPerSecond = "images_per_second"
+    }
+}
+
+/// Problems with a run's `metrics.jsonl`.
+public enum MetricsError: Error, CustomStringConvertible, LocalizedError, Equatable {
+    case unreadable(path: String, reason: String)
+    case badLine(path: String, line: Int)
+    case writeFailed(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(path, reason):
+            return "\(path): cannot read the metrics: \(reason). Make it readable, or move it away to start its history anew."
+        case let .badLine(path, line):
+            return "\(path): line \(line) is not an epoch record. Repair or delete that line, then resume again."
+        case let .writeFailed(path, reason):
+            return "\(path): cannot append the epoch's metrics: \(reason). Check that the run folder is writable."
+        }
+    }
+
+    public var errorDescription: String? { description }
+}
+
+/// A run's `metrics.jsonl`: one JSON object per epoch, appended as one write per epoch, never rewritten.
+public struct MetricsLog: Sendable {
+    public let url: URL
+
+    public init(url: URL) { self.url = url }
+
+    /// Reads every record (a missing file has none).
+    public func records() throws -> [EpochRecord] {
+        try scan().records
+    }
+
+    /// Makes the log end at epoch `epochsCompleted` before a resumed run appends to it: a run stopped
+    /// after writing an epoch's line but before its checkpoint leaves lines past the checkpoint, and a
+    /// write cut short leaves a partial last line. Both are cut off (the file is truncated, not rewritten).
+    public func truncate(afterEpoch epochsCompleted: Int) throws {
+        let scan = try scan()
+        var keep = scan.completeBytes
+        if let index = scan.records.firstIndex(where: { $0.epoch > epochsCompleted }) {
+            keep = scan.lineStarts[index]
+        }
+        guard keep < scan.fileSize else { return }
+        do {
+            let handle = try FileHandle(forWritingTo: url)
+            defer { try? handle.close() }
+            try handle.truncate(atOffset: UInt64(keep))
+        } catch {
+            throw MetricsError.writeFailed(path: url.relativePath, reason: (error as NSError).localizedDescription)
+        }
+    }
+
+    /// Appends one record as one line, in one write.
+    public func append(_ record: EpochRecord) throws {
+        let line = Data((encodeJSON(record) + "\n").utf8)
+        do {
+            if !FileManager.default.fileExists(atPath: url.path) {
+                guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                    throw CocoaError(.fileWriteUnknown)
+                }
+            }
+            let handle = try FileHandle(forWritingTo: url)
+            defer { try? handle.close() }
+            try handle.seekToEnd()
+            try handle.write(contentsOf: line)
+        } catch {
+            throw MetricsError.writeFailed(path: url.relativePath, reason: (error as NSError).localizedDescription)
+        }
+    }
+
+    /// The records of the complete lines, where each starts, and how many bytes the complete lines span.
+    private struct Scan {
+        var records: [EpochRecord] = []
+        var lineStarts: [Int] = []
+        var completeBytes = 0
+        var fileSize = 0
+    }
+
+    private func scan() throws -> Scan {
+        guard FileManager.default.fileExists(atPath: url.path) else { return Scan() }
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw MetricsError.unreadable(path: url.relativePath, reason: (error as NSError).localizedDescription)
+        }
+        var scan = Scan()
+        scan.fileSize = data.count
+        let bytes = [UInt8](data)
+        var start = 0, lineNumber = 0
+        let decoder = JSONDecoder()
+        while let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            lineNumber += 1
+            let line = bytes[start..<end]
+            if !line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) {
+                guard let record = try? decoder.decode(EpochRecord.self, from: Data(line)) else {
+                    throw MetricsError.badLine(path: url.relativePath, line: lineNumber)
+                }
+                scan.records.append(record)
+                scan.lineStarts.append(start)
+            }
+            start = end + 1
+        }
+        scan.completeBytes = start
+        return scan
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import MNISTData
+import TensorCore
+import VAEModel
+
+/// What the user asked `vae train` for; nil means "not given" (then the resumed run's value, else the default).
+public struct RunRequest: Sendable {
+    public var hidden: [Int]?
+    public var latent: Int?
+    public var activation: Activation?
+    public var output: OutputActivation?
+    public var loss: ReconstructionLoss?
+    public var beta: Float?
+    public var conditional = false
+    public var dataFolder: String?
+    public var dataset: DatasetKind?
+    public var limit: Int?
+    public var binarize = false
+    public var batchSize: Int?
+    public var learningRate: Float?
+    public var seed: UInt64?
+    public var threads: Int?
+    public var sampleEvery: Int?
+    /// The run folder to write (default: the next `runs/run-NNN`, or the resumed run's).
+    public var out: String?
+    /// A run folder or model file to continue.
+    public var resume: String?
+
+    public init() {}
+}
+
+/// A run ready to train: its settings, its data (loaded once), the folder it writes and the run it
+/// continues, if any.
+public struct TrainingPlan {
+    public let settings: RunSettings
+    public let data: RunData
+    public let folder: RunFolder
+    /// The run whose checkpoint and trainer state to continue, or nil for a new run.
+    public let resumeFrom: RunFolder?
+
+    /// The default worker-thread count: the machine's cores, at most 4.
+    public static var defaultThreads: Int { min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4) }
+
+    /// Resolves a request: flags over the resumed run's settings over the defaults (which depend on the
+    /// data kind), checks that the architecture flags agree with a resumed run, loads the data once
+    /// (the input and image size come from it), and picks the run folder, refusing to overwrite a
+    /// trained run that is not the one resumed.
+    public static func make(_ request: RunRequest) throws -> TrainingPlan {
+        var saved: SavedModel?
+        var resumeFolder: RunFolder?
+        if let resume = request.resume {
+            let modelURL = try RunFolder.modelURL(for: resume)
+            let folder = RunFolder(url: modelURL.deletingLastPathComponent())
+            guard FileManager.default.fileExists(atPath: folder.trainerStateURL.path) else {
+                throw CheckpointError.notFound(path: folder.trainerStateURL.path,
+                                               hint: "--resume needs the trainer state saved beside the model by 'vae train'.")
+            }
+            let model = try SavedModel.read(from: modelURL)
+            guard model.hasTrainingSettings else {
+                throw CheckpointError.stateMismatch(path: modelURL.relativePath,
+                                                    reason: "the model file holds no training settings, so its run cannot be continued")
+            }
+            saved = model
+            resumeFolder = folder
+        }
+        var resolved = try resolve(request, saved: saved?.settings)
+        let data = try RunData.load(resolved)
+        if saved == nil {
+            // A new run: the input and image size come from the data.
+            resolved.training.dataDescription = data.description
+            resolved.model.inputSize = data.train.featureCount
+            resolved.model.imageHeight = data.imageHeight
+            resolved.model.imageWidth = data.imageWidth
+            let problems = resolved.model.problems
+            if !problems.isEmpty { throw RunRequestError.invalidModel(problems: problems) }
+        } else {
+            try data.requireFits(resolved.model)
+        }
+        let folder: RunFolder
+        if let out = request.out {
+            folder = RunFolder(url: URL(fileURLWithPath: out, isDirectory: true))
+        } else if let resumeFolder {
+            folder = resumeFolder
+        } else {
+            folder = RunFolder.next(in: URL(fileURLWithPath: RunFolder.defaultRoot, isDirectory: true))
+        }
+        if FileManager.default.fileExists(atPath: folder.modelURL.path)
+            && folder.url.standardizedFileURL.path != resumeFolder?.url.standardizedFileURL.path {
+            throw RunRequestError.runExists(path: displayPath(folder.url))
+        }
+        return TrainingPlan(settings: resolved, data: data, folder: folder, resumeFrom: resumeFolder)
+    }
+
+    /// Settings from the request over `saved` over the defaults; the input size is 0 until the data is loaded.
+    static func resolve(_ r: RunRequest, saved: RunSettings?) throws -> RunSettings {
+        let kind = r.dataset ?? saved?.training.dataset ?? .mnist
+        let isRoll = kind == .swissRoll
+        var training = saved?.training ?? TrainingSettings(dataset: kind)
+        training.dataset = kind
+        if let v = r.dataFolder { training.dataFolder = v }
+        if let v = r.limit { training.limit = v }
+        if let v = r.batchSize { training.batchSize = v }
+        if let v = r.learningRate { training.learningRate = v }
+        if let v = r.seed { training.seed = v }
+        if let v = r.sampleEvery { training.sampleEvery = v }
+        if let v = r.threads { training.threads = v } else if saved == nil { training.threads = defaultThreads }
+
+        let loss = r.loss ?? saved?.model.loss ?? (isRoll ? .mse : .bce)
+        let output = r.output ?? saved?.model.output ?? (isRoll ? .linear : .sigmoid)
+        if saved == nil || r.binarize {
+            training.scaling = .forTraining(output: output, binarize: r.binarize)
+        }
+        let requested = VAEConfiguration(
+            inputSize: saved?.model.inputSize ?? 0,
+            hidden: r.hidden ?? saved?.model.hidden ?? (isRoll ? [128, 128] : [400]),
+            latent: r.latent ?? saved?.model.latent ?? (isRoll ? 2 : 20),
+            activation: r.activation ?? saved?.model.activation ?? .relu,
+            output: output, loss: loss,
+            beta: r.beta ?? saved?.model.beta ?? (isRoll ? 0.1 : 1),
+            classes: r.conditional ? 10 : (saved?.model.classes ?? 0),
+            imageHeight: saved?.model.imageHeight, imageWidth: saved?.model.imageWidth)
+        if let saved {
+            let differences = architectureDifferences(requested: requested, saved: saved.model)
+            if !differences.isEmpty {
+                throw CheckpointError.architectureMismatch(path: r.resume ?? "", differences: differences)
+            }
+        }
+        return RunSettings(model: requested, training: training)
+    }
+
+    /// The architecture flags that disagree with a saved run's, as "--flag given vs saved value".
+    static func architectureDifferences(requested: VAEConfiguration, saved: VAEConfiguration) -> [String] {
+        var differences: [String] = []
+        func check<T: Equatable>(_ flag: String, _ keyPath: KeyPath<VAEConfiguration, T>, _ show: (T) -> String) {
+            let given = requested[keyPath: keyPath], stored = saved[keyPath: keyPath]
+            if given != stored { differences.append("\(flag) \(show(given)) vs saved \(show(stored))") }
+        }
+        check("--hidden", \.hidden) { "\($0)" }
+        check("--latent", \.latent) { "\($0)" }
+        check("--activation", \.activation) { $0.rawValue }
+        check("--output", \.output) { $0.rawValue }
+        check("--loss", \.loss) { $0.rawValue }
+        check("--beta", \.beta) { "\($0)" }
+        if requested.classes != saved.classes { differences.append("--conditional vs saved unconditional") }
+        return differences
+    }
+}
+
+/// A request that cannot become a run.
+public enum RunRequestError: Error, CustomStringConvertible, LocalizedError, Equatable {
+    case invalidModel(problems: [String])
+    case runExists(path: String)
+
+    public var description: String {
+        switch self {
+        case let .invalidModel(problems):
+            return problems.joined(separator: "; ")
+        case let .runExists(path):
+            return "\(path) already holds a trained run; continue it with --resume \(path), or choose another --out."
+        }
+    }
+
+    public var errorDescription: String? { description }
+}
+
+/// A path relative to the current directory when it lies inside it, else the full path.
+public func displayPath(_ url: URL) -> String {
+    let current = FileManager.default.currentDirectoryPath
+    let path = url.standardizedFileURL.path
+    if path.hasPrefix(current + "/") { return String(path.dropFirst(current.count + 1)) }
+    return path
+}

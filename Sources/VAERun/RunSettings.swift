@@ -1,0 +1,108 @@
+import Foundation
+import MNISTData
+import SafeTensors
+import VAEModel
+
+/// Which kind of data a run trains on.
+public enum DatasetKind: String, Codable, Sendable, CaseIterable {
+    /// MNIST-style IDX image folders (MNIST, Fashion-MNIST, KMNIST, the bundled subset).
+    case mnist
+    /// The 2-D Swiss-roll toy.
+    case swissRoll = "swiss-roll"
+}
+
+extension PixelScaling: Codable {}
+
+/// Everything about how a run trains and on what data, besides the architecture.
+public struct TrainingSettings: Codable, Equatable, Sendable {
+    public var dataset: DatasetKind
+    /// The data folder as the user gave it, or nil for the default resolution.
+    public var dataFolder: String?
+    /// Human description of the data used.
+    public var dataDescription: String
+    /// Train on the first N examples only.
+    public var limit: Int?
+    /// Byte → float mapping of training images: unit ([0, 1]), symmetric ([−1, 1]) or binarized
+    /// (see `PixelScaling.forTraining(output:binarize:)`).
+    public var scaling: PixelScaling
+    public var batchSize: Int
+    public var learningRate: Float
+    /// The run's seed; every random stream derives from it (`SeedStreams`).
+    public var seed: UInt64
+    public var threads: Int
+    /// Write a sample grid every N epochs (0: never).
+    public var sampleEvery: Int
+    /// Swiss roll: points in the training set and noise level.
+    public var swissRollCount: Int
+    public var swissRollNoise: Float
+
+    /// - Parameters: the defaults are the tool's: MNIST, unit scaling, batch 128, lr 1e-3, seed 1,
+    ///   1 thread, a sample grid every epoch, 20,000 Swiss-roll points with noise 0.5.
+    public init(dataset: DatasetKind = .mnist, dataFolder: String? = nil, dataDescription: String = "",
+                limit: Int? = nil, scaling: PixelScaling = .unit, batchSize: Int = 128,
+                learningRate: Float = 1e-3, seed: UInt64 = 1, threads: Int = 1, sampleEvery: Int = 1,
+                swissRollCount: Int = 20_000, swissRollNoise: Float = 0.5) {
+        self.dataset = dataset; self.dataFolder = dataFolder; self.dataDescription = dataDescription
+        self.limit = limit; self.scaling = scaling; self.batchSize = batchSize; self.learningRate = learningRate
+        self.seed = seed; self.threads = threads; self.sampleEvery = sampleEvery
+        self.swissRollCount = swissRollCount; self.swissRollNoise = swissRollNoise
+    }
+
+    /// The run's named random streams.
+    public var streams: SeedStreams { SeedStreams(seed: seed) }
+}
+
+/// A run's settings: the architecture and how it trains. The one value type every command reads.
+///
+/// Stored once, in the model file's `__metadata__`: the architecture under `vae_config` (what loading
+/// needs, and what a PyTorch user reads) and the training settings under `vae_training`. The trainer
+/// state holds none of it (it belongs to the model file beside it); `config.json` in the run folder is
+/// the same value printed for people, and nothing reads it back.
+public struct RunSettings: Codable, Equatable, Sendable {
+    public var model: VAEConfiguration
+    public var training: TrainingSettings
+
+    public init(model: VAEConfiguration, training: TrainingSettings) { self.model = model; self.training = training }
+
+    /// Metadata keys of the model file.
+    static let trainingKey = "vae_training", epochsKey = "epochs_completed"
+
+    /// The model file's metadata entries for these settings after `epochsCompleted` epochs
+    /// (the architecture is written by `Checkpoint.saveModel` itself).
+    func metadata(epochsCompleted: Int) -> [String: String] {
+        [Self.trainingKey: encodeJSON(training), Self.epochsKey: String(epochsCompleted)]
+    }
+}
+
+/// A model file's contents: the model, the settings it was trained with and how far it got.
+public struct SavedModel {
+    /// The file, as given or found.
+    public let url: URL
+    public let model: VAE
+    public let settings: RunSettings
+    /// Whether the file held training settings (files written by `vae train` do; a hand-made file may
+    /// hold only the architecture, and then `settings.training` has the defaults).
+    public let hasTrainingSettings: Bool
+    /// Epochs trained, when the file says.
+    public let epochsCompleted: Int?
+
+    /// Reads a model file and its settings: the one function every command reads a run's settings with.
+    public static func read(from url: URL) throws -> SavedModel {
+        let file = try Checkpoint.readFile(url)
+        let model = try Checkpoint.loadModel(from: file, path: url.relativePath)
+        var training = TrainingSettings()
+        var hasTraining = false
+        if let json = file.metadata[RunSettings.trainingKey] {
+            do {
+                training = try JSONDecoder().decode(TrainingSettings.self, from: Data(json.utf8))
+                hasTraining = true
+            } catch {
+                throw CheckpointError.notAVAECheckpoint(path: url.relativePath,
+                                                        reason: "its \(RunSettings.trainingKey) metadata is not valid training settings")
+            }
+        }
+        return SavedModel(url: url, model: model, settings: RunSettings(model: model.configuration, training: training),
+                          hasTrainingSettings: hasTraining,
+                          epochsCompleted: file.metadata[RunSettings.epochsKey].flatMap { Int($0) })
+    }
+}

@@ -1,0 +1,142 @@
+import Dispatch
+import Foundation
+import VAEModel
+
+/// Training that cannot go on.
+public enum TrainingError: Error, CustomStringConvertible, LocalizedError, Equatable {
+    /// The loss became NaN or infinite.
+    case diverged(epoch: Int, learningRate: Float)
+
+    public var description: String {
+        switch self {
+        case let .diverged(epoch, learningRate):
+            return "training diverged in epoch \(epoch): the loss became NaN or infinite. Nothing of that epoch was saved; "
+                + "train again with a lower --lr (it was \(learningRate))."
+        }
+    }
+
+    public var errorDescription: String? { description }
+}
+
+/// A training run: model, trainer, data and run folder, advanced one epoch at a time.
+///
+/// Every epoch ends with the metrics line appended, a sample picture when due, and the checkpoint and
+/// trainer state rewritten (each file written to a temporary name, then renamed).
+public final class TrainingSession {
+    public let run: RunFolder
+    public let settings: RunSettings
+    public let model: VAE
+    public let trainer: Trainer
+    public let data: RunData
+    private let metrics: MetricsLog
+    private let pictures: EpochPictures
+    /// Whether the run folder existed before this session (a new run that fails before its first
+    /// checkpoint removes the folder it made).
+    private let folderExisted: Bool
+
+    /// Starts the run a plan describes: a new one, or the continuation of `plan.resumeFrom`.
+    public init(plan: TrainingPlan) throws {
+        run = plan.folder
+        settings = plan.settings
+        data = plan.data
+        metrics = MetricsLog(url: run.metricsURL)
+        pictures = EpochPictures(settings: settings, folder: run, points: data.points)
+        folderExisted = FileManager.default.fileExists(atPath: run.url.path)
+        let t = settings.training
+        if let resume = plan.resumeFrom {
+            let saved = try SavedModel.read(from: resume.modelURL)
+            guard saved.model.configuration == settings.model else {
+                throw CheckpointError.architectureMismatch(path: resume.modelURL.path,
+                                                           differences: ["the saved configuration differs from the run's"])
+            }
+            model = saved.model
+            trainer = Trainer(model: model, learningRate: t.learningRate, batchSize: t.batchSize, threads: t.threads, seed: t.seed)
+            try Checkpoint.restoreTrainerState(into: trainer, from: resume.trainerStateURL)
+            // The two files are written one after the other; a run stopped between the writes leaves
+            // them at different epochs, and resuming from such a pair would not be exact.
+            if saved.epochsCompleted != trainer.epochsCompleted {
+                throw CheckpointError.stateMismatch(
+                    path: resume.trainerStateURL.relativePath,
+                    reason: "it is from epoch \(trainer.epochsCompleted) but \(resume.modelURL.relativePath) from epoch "
+                        + "\(saved.epochsCompleted.map(String.init) ?? "unknown") (was a save interrupted?), so resuming would not be exact; "
+                        + "start a new run")
+            }
+        } else {
+            var generator = t.streams.initialisation
+            model = VAE(configuration: settings.model, generator: &generator)
+            trainer = Trainer(model: model, learningRate: t.learningRate, batchSize: t.batchSize, threads: t.threads, seed: t.seed)
+        }
+        try run.create()
+        do {
+            try metrics.truncate(afterEpoch: trainer.epochsCompleted)
+            do {
+                try Data((encodeJSONPretty(settings) + "\n").utf8).write(to: run.configurationURL, options: .atomic)
+            } catch {
+                throw CheckpointError.writeFailed(path: run.configurationURL.path, reason: (error as NSError).localizedDescription)
+            }
+        } catch {
+            removeUnfinishedFolder()
+            throw error
+        }
+    }
+
+    /// Removes the folder of a new run that has no checkpoint yet (best effort: the caller reports the
+    /// error that stopped the run, which is what matters).
+    private func removeUnfinishedFolder() {
+        if !folderExisted && !FileManager.default.fileExists(atPath: run.modelURL.path) {
+            try? FileManager.default.removeItem(at: run.url)
+        }
+    }
+
+    /// The epoch the next call to `runEpoch` trains (1-based).
+    public var nextEpoch: Int { trainer.epochsCompleted + 1 }
+
+    /// Batches in one training epoch (for progress bars).
+    public var batchesPerEpoch: Int { trainer.batchCount(examples: data.train.count) }
+
+    /// Trains `epochs` more epochs, calling `progress` after every batch and `finished` after every
+    /// epoch. A new run that fails before its first checkpoint leaves no half-made folder behind.
+    public func train(epochs: Int, progress: ((Int, BatchProgress) -> Void)? = nil,
+                      finished: (EpochRecord) -> Void) throws {
+        do {
+            for _ in 0..<epochs {
+                let epoch = nextEpoch
+                finished(try runEpoch { progress?(epoch, $0) })
+            }
+        } catch {
+            removeUnfinishedFolder()
+            throw error
+        }
+    }
+
+    /// Trains one epoch, evaluates on the test split, and writes metrics, samples and the checkpoint.
+    public func runEpoch(progress: ((BatchProgress) -> Void)? = nil) throws -> EpochRecord {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let train = trainer.trainEpoch(on: data.train, progress: progress)
+        let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        let epoch = trainer.epochsCompleted
+        guard train.loss.isFinite else {
+            throw TrainingError.diverged(epoch: epoch, learningRate: settings.training.learningRate)
+        }
+        let test = data.test.map { trainer.evaluate(on: $0) }
+        let every = settings.training.sampleEvery
+        if every > 0 && epoch % every == 0 { try pictures.write(epoch: epoch, model: model) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        let record = EpochRecord(epoch: epoch, trainLoss: train.loss,
+                                 trainReconstruction: train.reconstruction, trainKL: train.kl,
+                                 testLoss: test?.loss, testReconstruction: test?.reconstruction, testKL: test?.kl,
+                                 imagesPerSecond: Double(train.examples) / max(trainSeconds, 1e-9), seconds: seconds)
+        try metrics.append(record)
+        try saveCheckpoint()
+        return record
+    }
+
+    /// Writes the model (with the run's settings in its metadata) and the trainer state.
+    public func saveCheckpoint() throws {
+        try Checkpoint.saveModel(model, to: run.modelURL, metadata: settings.metadata(epochsCompleted: trainer.epochsCompleted))
+        try Checkpoint.saveTrainerState(trainer, to: run.trainerStateURL)
+    }
+
+    /// The per-epoch sample file for `epoch`.
+    public func sampleURL(epoch: Int) -> URL { pictures.url(epoch: epoch) }
+}

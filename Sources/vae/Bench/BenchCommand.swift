@@ -1,0 +1,179 @@
+// `vae bench`: the speed benchmark. Measures single-thread sgemm on the model's own matrix shapes,
+// training throughput on 1 and 2 threads, where a step's time goes, peak memory of `vae train`
+// and the latency of `vae sample --n 64`; prints one summary line and writes a JSON result file.
+// `Scripts/bench.sh` runs it twice, once per OpenBLAS kernel setting.
+
+import ArgumentParser
+import Dispatch
+import Foundation
+import MNISTData
+import SeededRandom
+import TensorCore
+import VAEModel
+
+/// `vae bench`: measures training speed, sgemm efficiency, memory and sampling latency.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure training speed, sgemm efficiency, peak memory and sampling latency.",
+        discussion: """
+        Trains the default model (784-400-20, batch 128, Adam) on the training images of --data for \
+        --epochs timed epochs after --warmup-epochs untimed ones, on each --threads count; measures \
+        single-thread sgemm on the step's own matrix shapes; runs `vae train` and `vae sample --n 64` \
+        as child processes for peak memory and latency (skipped with a note when those subcommands are \
+        missing). Prints one summary line and writes (or, with --append, extends) a JSON file. \
+        Scripts/bench.sh runs this once per OpenBLAS kernel setting; the speed targets are for \
+        the 5,000-image MNIST training set (pass it with --data).
+        """)
+
+    @Option(help: "Data folder in the MNIST layout (default: ./data/mnist if present, else the bundled subset).")
+    var data: String?
+
+    @Option(help: "Timed training epochs per thread count.")
+    var epochs = 3
+
+    @Option(help: "Untimed warm-up epochs before the timed ones.")
+    var warmupEpochs = 1
+
+    @Option(parsing: .upToNextOption, help: "Worker-thread counts to train with.")
+    var threads: [Int] = [1, 2]
+
+    @Option(help: "Seed of the model's initialisation and of training.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Kernel setting this run stands for: env (environment unchanged) or auto (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset). Default: env if either variable is set, else auto.")
+    var kernels: KernelSetting?
+
+    @Option(help: "JSON result file (default: bench-results/bench-<UTC date>.json).")
+    var json: String?
+
+    @Flag(help: "Add this run's results to an existing --json file instead of replacing it.")
+    var append = false
+
+    @Option(help: "Milliseconds per timed sgemm sample (7 samples per shape, median taken).")
+    var sgemmSampleMilliseconds = 25.0
+
+    @Option(help: "Runs of `vae sample` to take the median of.")
+    var sampleRuns = 5
+
+    @Option(help: "Arguments of the `vae train` child, split at spaces; {data} is the data folder. It runs in a fresh temporary folder.")
+    var trainArguments = "train --data {data} --epochs 1"
+
+    @Option(help: "Arguments of the `vae sample` child, split at spaces; runs in the train child's folder.")
+    var sampleArguments = "sample --n 64"
+
+    @Flag(help: "Do not run `vae train` and `vae sample` as child processes.")
+    var skipCommands = false
+
+    @Option(help: "The vae executable for the child processes (default: this program).")
+    var vae: String?
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1 (got \(epochs))") }
+        guard warmupEpochs >= 0 else { throw ValidationError("--warmup-epochs must be 0 or more (got \(warmupEpochs))") }
+        guard !threads.isEmpty, threads.allSatisfy({ $0 >= 1 && $0 <= 256 }) else {
+            throw ValidationError("--threads needs counts between 1 and 256 (got \(threads))")
+        }
+        guard sgemmSampleMilliseconds > 0 else { throw ValidationError("--sgemm-sample-milliseconds must be positive") }
+        guard sampleRuns >= 1 else { throw ValidationError("--sample-runs must be at least 1 (got \(sampleRuns))") }
+        if append && json == nil { throw ValidationError("--append needs --json FILE (the file to add to)") }
+    }
+
+    func run() throws {
+        let kernels = self.kernels ?? KernelSetting.detected
+        let environment = ProcessInfo.processInfo.environment
+        var blasEnvironment: [String: String] = [:]
+        for name in KernelSetting.variables + ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"] {
+            if let value = environment[name] { blasEnvironment[name] = value }
+        }
+        let variableText = KernelSetting.variables.map { "\($0)=\(environment[$0] ?? "(unset)")" }.joined(separator: " ")
+        print("vae bench: kernels \(kernels.rawValue) (\(variableText)) → OpenBLAS core \(BLAS.coreName)")
+        print("OpenBLAS: \(BLAS.configuration)")
+        let cpu = cpuModelName()
+        print("CPU: \(cpu), \(ProcessInfo.processInfo.activeProcessorCount) logical CPUs")
+        let loadAtStart = loadAverages()
+        if let load = loadAtStart {
+            print("load average: \(load.map { formatFixed($0, decimals: 2) }.joined(separator: " "))"
+                  + (load[0] > 0.5 ? "  (warning: the machine is busy; figures will be low)" : ""))
+        }
+
+        // Data and model.
+        let location = try DataLocation.resolve(explicitFolder: data)
+        let dataset = try MNISTDataset(folder: location.folder)
+        let images = dataset.train
+        guard images.count > 0 else { throw BenchError.noTrainingImages(folder: location.folder.path) }
+        let configuration = VAEConfiguration(inputSize: images.featureCount)
+        var initGenerator = SeededGenerator(seed: seed)
+        let probeModel = VAE(configuration: configuration, generator: &initGenerator)
+        let layerSizes = [configuration.inputSize] + configuration.hidden + [configuration.latent]
+        let batchSize = 128
+        let stepShapes = GEMMShape.trainingStep(of: probeModel, batch: batchSize)
+        let gemmFlopsPerImage = stepShapes.reduce(0) { $0 + $1.flops } / Double(batchSize)
+        let nominalFlopsPerImage = 6 * Double(probeModel.multiplyAddsPerExample)
+        print("data: \(location.description), \(formatCount(images.count)) training images")
+        print("model: \(layerSizes.map(String.init).joined(separator: "-")), "
+              + "\(formatCount(probeModel.multiplyAddsPerExample)) multiply-adds per example; "
+              + "GEMM work per training image \(formatFixed(gemmFlopsPerImage / 1e6, decimals: 2)) MFLOP "
+              + "(3 × 2 × multiply-adds would be \(formatFixed(nominalFlopsPerImage / 1e6, decimals: 2)); "
+              + "the first layer's input gradient is not computed)")
+
+        // sgemm on the step's shapes, single thread.
+        BLAS.setThreadCount(1)
+        print("\nsgemm, 1 OpenBLAS thread, batch \(batchSize):")
+        let sgemm = measureSGEMM(shapes: stepShapes, batch: batchSize, verbose: true)
+        print("  combined, weighted by the step's FLOPs: \(formatFixed(sgemm.combinedGFLOPS, decimals: 1)) GFLOP/s")
+        var perWorker: [SGEMMResult] = []
+        for t in Set(threads).sorted() where t > 1 {
+            let rows = (batchSize + t - 1) / t
+            let shapes = GEMMShape.trainingStep(of: probeModel, batch: rows)
+            let alone = measureSGEMM(shapes: shapes, batch: rows, verbose: false)
+            let together = measureSGEMM(shapes: shapes, batch: rows, concurrency: t, verbose: false)
+            perWorker += [alone, together]
+            print("  at a worker's share of the batch (\(rows) rows): "
+                  + "\(formatFixed(alone.combinedGFLOPS, decimals: 1)) GFLOP/s on 1 thread, "
+                  + "\(formatFixed(together.combinedGFLOPS, decimals: 1)) GFLOP/s in total on \(t) threads at once")
+        }
+
+        // Training throughput.
+        print("\ntraining: \(formatCount(images.count)) images, batch \(batchSize), "
+              + "\(warmupEpochs) warm-up + \(epochs) timed epochs, seed \(seed)")
+        var training: [TrainingResult] = []
+        for t in threads {
+            let result = measureTraining(data: images, configuration: configuration, threads: t, batchSize: batchSize,
+                                         gemmFlopsPerImage: gemmFlopsPerImage, sgemmGFLOPS: sgemm.combinedGFLOPS,
+                                         kernels: kernels)
+            training.append(result)
+            print("  " + trainingLine(result))
+        }
+
+        // Child processes: vae train (peak memory) and vae sample (latency).
+        var trainMeasurement = CommandMeasurement(status: "skipped", note: "--skip-commands given",
+                                                  arguments: splitArguments(trainArguments, data: location.folder.path))
+        var sampleMeasurement = CommandMeasurement(status: "skipped", note: "--skip-commands given",
+                                                   arguments: splitArguments(sampleArguments, data: location.folder.path))
+        if !skipCommands {
+            (trainMeasurement, sampleMeasurement) = measureCommands(dataFolder: location.folder.path)
+        }
+        let benchRSS = Double(selfPeakRSSBytes()) / 1_048_576
+        print("\nmemory: bench process peak RSS \(formatFixed(benchRSS, decimals: 0)) MB; "
+              + "vae train: \(describeTrain(trainMeasurement))")
+        print("sample: \(describeSample(sampleMeasurement))")
+
+        let summary = summaryLine(kernels: kernels, training: training, sgemm: sgemm, train: trainMeasurement,
+                                  sample: sampleMeasurement, benchRSS: benchRSS)
+        print("\n" + summary)
+
+        let setting = BenchSettingResult(
+            kernels: kernels, environment: blasEnvironment, openblasCoreName: BLAS.coreName,
+            openblasConfiguration: BLAS.configuration, dataFolder: location.folder.path,
+            dataOrigin: location.origin.rawValue, trainImages: images.count, layers: layerSizes,
+            multiplyAddsPerExample: probeModel.multiplyAddsPerExample, gemmFlopsPerImage: gemmFlopsPerImage,
+            nominalFlopsPerImage: nominalFlopsPerImage, seed: seed, sgemm: sgemm, sgemmPerWorker: perWorker,
+            training: training, benchPeakRSSMegabytes: benchRSS, loadAverageAtStart: loadAtStart,
+            loadAverageAtEnd: loadAverages(), train: trainMeasurement,
+            sample: sampleMeasurement, summary: summary)
+        let path = try writeReport(setting: setting, cpu: cpu)
+        print("results: \(path)")
+    }
+
+}

@@ -1,0 +1,237 @@
+// The benchmark's result types (the JSON schema `vae-bench/1`) and its kernel settings.
+
+import ArgumentParser
+import Foundation
+import TensorCore
+import VAEModel
+
+/// Which OpenBLAS kernel choice a benchmark run stands for (the targets differ).
+enum KernelSetting: String, ExpressibleByArgument, CaseIterable, Codable, Sendable {
+    /// The environment as it is (CI's setting; this machine's environment may force a core type).
+    case env
+    /// OpenBLAS's own choice: `OPENBLAS_CORETYPE` and `OPENBLAS_L2_SIZE` unset.
+    case auto
+
+    /// The OpenBLAS variables that decide the kernels.
+    static let variables = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"]
+
+    /// The setting the current environment corresponds to: `env` when either variable is set, else `auto`.
+    static var detected: KernelSetting {
+        let environment = ProcessInfo.processInfo.environment
+        return variables.contains { environment[$0] != nil } ? .env : .auto
+    }
+}
+
+/// The project's speed targets (default model, batch 128, 5,000 MNIST training images, 2 cores).
+enum BenchTargets {
+    /// Minimum training images per second for a kernel setting and worker-thread count, if there is one.
+    static func imagesPerSecond(kernels: KernelSetting, threads: Int) -> Double? {
+        switch (kernels, threads) {
+        case (.env, 1): 30_000
+        case (.env, 2): 55_000
+        case (.auto, 1): 52_000
+        case (.auto, 2): 90_000
+        default: nil
+        }
+    }
+    /// Maximum peak resident memory of `vae train` on mnist-5k, megabytes.
+    static let trainPeakRSSMegabytes = 64.0
+    /// Maximum wall time of `vae sample --n 64`, milliseconds.
+    static let sampleMilliseconds = 50.0
+}
+
+/// One matrix product of a training step, as `Tape.linear` issues it.
+struct GEMMShape: Codable, Equatable, Sendable {
+    /// e.g. `encoder.0 forward`.
+    var name: String
+    /// Which product of the layer: `forward` (x·Wᵀ), `weightGradient` (dZᵀ·x) or `inputGradient` (dZ·W).
+    var kind: String
+    var m: Int
+    var n: Int
+    var k: Int
+    var transposeA: Bool
+    var transposeB: Bool
+    /// Scale of the existing C (the forward product adds onto the bias rows).
+    var beta: Float
+
+    /// 2·m·n·k.
+    var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+    /// Row stride of A as stored.
+    var lda: Int { transposeA ? m : k }
+    /// Row stride of B as stored.
+    var ldb: Int { transposeB ? k : n }
+
+    /// The product in matrix notation with stored shapes, e.g. `[128×784]·[400×784]ᵀ`.
+    var notation: String {
+        let a = transposeA ? "[\(k)×\(m)]ᵀ" : "[\(m)×\(k)]"
+        let b = transposeB ? "[\(n)×\(k)]ᵀ" : "[\(k)×\(n)]"
+        return a + "·" + b
+    }
+
+    /// The products of one training step of `model` on `batch` rows, exactly as the step's recorded
+    /// graph declares them (forward layer by layer, then the backward products in recording order;
+    /// the first layer's input gradient is not among them, since the data needs none).
+    static func trainingStep(of model: VAE, batch: Int) -> [GEMMShape] {
+        VAEGraph(model: model, batchSize: batch).matrixProducts.map { product in
+            let suffix = switch product.role {
+            case .forward: " forward"
+            case .weightGradient: " dW"
+            case .inputGradient: " dX"
+            }
+            return GEMMShape(name: product.name + suffix, kind: product.role.rawValue, m: product.m, n: product.n,
+                             k: product.k, transposeA: product.transposeA, transposeB: product.transposeB,
+                             beta: product.beta)
+        }
+    }
+}
+
+/// The measured speed of one shape.
+struct GEMMMeasurement: Codable, Sendable {
+    var shape: GEMMShape
+    /// Floating-point operations of one call.
+    var flops: Double
+    /// Median of the timed samples, GFLOP/s.
+    var gflops: Double
+    /// Seconds per call at that rate.
+    var secondsPerCall: Double
+}
+
+/// Single-thread sgemm over the products of one training step.
+struct SGEMMResult: Codable, Sendable {
+    /// Rows per product (the batch, or a worker's share of it).
+    var batch: Int
+    /// Threads running products at the same time, each calling single-threaded sgemm (as the
+    /// trainer's workers do); the rates are their total.
+    var threads: Int
+    var shapes: [GEMMMeasurement]
+    /// Σ flops / Σ (flops / rate): the rate of the whole step's products, each weighted by its FLOPs.
+    var combinedGFLOPS: Double
+    /// Σ flops of the step per example.
+    var flopsPerExample: Double
+}
+
+/// Step timings of the timed epochs, per step.
+struct StepBreakdown: Codable, Sendable {
+    /// Optimizer steps in the timed epochs.
+    var steps: Int
+    /// Wall time per step (epoch time / steps), ms.
+    var stepMilliseconds: Double
+    var batchPreparationMilliseconds: Double
+    var forwardBackwardMilliseconds: Double
+    var optimizerMilliseconds: Double
+    /// Wall time not inside the three parts (loss bookkeeping, progress), ms per step.
+    var otherMilliseconds: Double
+    /// Shares of the step's wall time, percent.
+    var batchPreparationPercent: Double
+    var forwardBackwardPercent: Double
+    var optimizerPercent: Double
+}
+
+/// A target and whether it is met.
+struct TargetCheck: Codable, Sendable {
+    /// The threshold (images/s: minimum; MB and ms: maximum).
+    var value: Double
+    var met: Bool
+}
+
+/// Training throughput on one worker-thread count.
+struct TrainingResult: Codable, Sendable {
+    var threads: Int
+    var batchSize: Int
+    var warmupEpochs: Int
+    var epochs: Int
+    /// Images trained in the timed epochs.
+    var images: Int
+    /// Wall time of the timed epochs, s.
+    var seconds: Double
+    var imagesPerSecond: Double
+    /// Images/s of each timed epoch.
+    var epochImagesPerSecond: [Double]
+    /// GEMM work actually done (gemmFlopsPerImage × images / s), GFLOP/s.
+    var achievedGFLOPS: Double
+    /// achievedGFLOPS / (single-thread combined sgemm × threads), percent.
+    var sgemmPercent: Double
+    var step: StepBreakdown
+    /// Training loss per example of the last timed epoch (same seed and threads ⇒ same value).
+    var finalLoss: Double
+    var target: TargetCheck?
+}
+
+/// The outcome of a measurement that runs another `vae` subcommand.
+struct CommandMeasurement: Codable, Sendable {
+    /// `measured`, `skipped` (subcommand missing) or `failed`.
+    var status: String
+    /// Why it was skipped or failed.
+    var note: String?
+    /// The arguments after `vae`.
+    var arguments: [String]
+    /// Peak RSS of the child, MB (train).
+    var peakRSSMegabytes: Double?
+    /// Wall time of each run, ms.
+    var wallMilliseconds: [Double]?
+    /// Median wall time, ms.
+    var medianMilliseconds: Double?
+    var target: TargetCheck?
+}
+
+/// Everything measured under one kernel setting.
+struct BenchSettingResult: Codable, Sendable {
+    var kernels: KernelSetting
+    /// OpenBLAS variables as this process saw them (absent = unset).
+    var environment: [String: String]
+    var openblasCoreName: String
+    var openblasConfiguration: String
+    var dataFolder: String
+    var dataOrigin: String
+    var trainImages: Int
+    var layers: [Int]
+    var multiplyAddsPerExample: Int
+    /// GEMM FLOPs of one training step per image, from the shapes the step runs (3.28 MFLOP for the default model).
+    var gemmFlopsPerImage: Double
+    /// 3 × 2 × multiply-adds: counts an input-gradient product for the first layer too, which is not run.
+    var nominalFlopsPerImage: Double
+    var seed: UInt64
+    var sgemm: SGEMMResult
+    /// The same products at each worker's share of the batch (for multi-thread runs): for each
+    /// thread count T > 1, first on one thread, then on T threads at once (`threads` = T, total rate).
+    var sgemmPerWorker: [SGEMMResult]
+    var training: [TrainingResult]
+    var benchPeakRSSMegabytes: Double
+    /// 1-, 5- and 15-minute load averages when the run started and ended (other work on the
+    /// machine shows up here and lowers the figures).
+    var loadAverageAtStart: [Double]?
+    var loadAverageAtEnd: [Double]?
+    var train: CommandMeasurement
+    var sample: CommandMeasurement
+    /// The printed summary line.
+    var summary: String
+}
+
+/// The JSON result file: machine facts and one entry per kernel setting.
+struct BenchReport: Codable, Sendable {
+    var schema: String
+    /// ISO 8601, UTC, when the file was first written.
+    var date: String
+    var cpuModel: String
+    /// The first `cpu MHz` of /proc/cpuinfo (the clock when the file was first written).
+    var cpuMHz: Double?
+    var logicalCPUs: Int
+    var settings: [BenchSettingResult]
+
+    static let currentSchema = "vae-bench/1"
+}
+
+/// Errors of the benchmark command itself.
+enum BenchError: Error, CustomStringConvertible, LocalizedError {
+    case resultFile(path: String, reason: String)
+    case noTrainingImages(folder: String)
+
+    var description: String {
+        switch self {
+        case .resultFile(let path, let reason): return "result file \(path): \(reason)"
+        case .noTrainingImages(let folder): return "no training images in \(folder)"
+        }
+    }
+
+    var errorDescription: String? { description }
+}

@@ -1,0 +1,59 @@
+// Training throughput and where a step's time goes.
+
+import ArgumentParser
+import Dispatch
+import Foundation
+import MNISTData
+import SeededRandom
+import TensorCore
+import VAEModel
+
+extension Bench {
+    // MARK: training
+
+    /// Trains a fresh model for the warm-up and timed epochs on `threads` workers.
+    func measureTraining(data: ImageSet, configuration: VAEConfiguration, threads: Int, batchSize: Int,
+                                 gemmFlopsPerImage: Double, sgemmGFLOPS: Double, kernels: KernelSetting) -> TrainingResult {
+        var generator = SeededGenerator(seed: seed)
+        let model = VAE(configuration: configuration, generator: &generator)
+        let trainer = Trainer(model: model, batchSize: batchSize, threads: threads, seed: seed)
+        for _ in 0..<warmupEpochs { _ = trainer.trainEpoch(on: data) }
+        var seconds = 0.0, imagesSeen = 0, epochRates: [Double] = [], finalLoss = 0.0
+        var parts = StepTimings()
+        for _ in 0..<epochs {
+            var summary: LossSummary?
+            let t = time { summary = trainer.trainEpoch(on: data) }
+            let examples = summary?.examples ?? data.count
+            seconds += t
+            imagesSeen += examples
+            epochRates.append(Double(examples) / t)
+            finalLoss = summary?.loss ?? .nan
+            parts.batchPreparation += trainer.lastTimings.batchPreparation
+            parts.forwardBackward += trainer.lastTimings.forwardBackward
+            parts.optimizer += trainer.lastTimings.optimizer
+        }
+        let steps = epochs * ((data.count + batchSize - 1) / batchSize)
+        let perStep = { (s: Double) in s / Double(steps) * 1e3 }
+        let stepMs = perStep(seconds)
+        let step = StepBreakdown(
+            steps: steps, stepMilliseconds: stepMs,
+            batchPreparationMilliseconds: perStep(parts.batchPreparation),
+            forwardBackwardMilliseconds: perStep(parts.forwardBackward),
+            optimizerMilliseconds: perStep(parts.optimizer),
+            otherMilliseconds: perStep(seconds - parts.batchPreparation - parts.forwardBackward - parts.optimizer),
+            batchPreparationPercent: 100 * parts.batchPreparation / seconds,
+            forwardBackwardPercent: 100 * parts.forwardBackward / seconds,
+            optimizerPercent: 100 * parts.optimizer / seconds)
+        let rate = Double(imagesSeen) / seconds
+        let achieved = gemmFlopsPerImage * rate / 1e9
+        let target = BenchTargets.imagesPerSecond(kernels: kernels, threads: threads).map {
+            TargetCheck(value: $0, met: rate >= $0)
+        }
+        return TrainingResult(threads: threads, batchSize: batchSize, warmupEpochs: warmupEpochs, epochs: epochs,
+                              images: imagesSeen, seconds: seconds, imagesPerSecond: rate,
+                              epochImagesPerSecond: epochRates, achievedGFLOPS: achieved,
+                              sgemmPercent: 100 * achieved / (sgemmGFLOPS * Double(threads)),
+                              step: step, finalLoss: finalLoss, target: target)
+    }
+
+}
