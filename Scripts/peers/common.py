@@ -91,17 +91,22 @@ def default_data_folder():
 
 
 class Stopwatch:
-    """Accumulates wall-clock seconds over several timed sections (time.perf_counter)."""
+    """Accumulates wall-clock seconds (time.perf_counter) over several timed sections, and the CPU
+    seconds of all the process's threads in them (time.process_time): cpu_seconds / seconds shows
+    how many cores were busy, spinning included."""
 
     def __init__(self):
         self.seconds = 0.0
+        self.cpu_seconds = 0.0
         self._start = None
 
     def start(self):
-        self._start = time.perf_counter()
+        self._start = (time.perf_counter(), time.process_time())
 
     def stop(self):
-        self.seconds += time.perf_counter() - self._start
+        wall, cpu = self._start
+        self.seconds += time.perf_counter() - wall
+        self.cpu_seconds += time.process_time() - cpu
         self._start = None
 
 

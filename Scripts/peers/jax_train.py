@@ -7,12 +7,15 @@ donated so XLA can update them in place. Every batch shape (the full batch and t
 is compiled before anything is timed; --warmup-epochs then run untimed. The timer stops only after
 block_until_ready on the epoch's results.
 
-Threads (XLA's CPU backend has no thread-count setting; this script sets the environment before it
+Threads (XLA's CPU backend has no thread-count setting; this script sets the process up before it
 imports jax):
   --threads 1  appends `--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1` to
-               XLA_FLAGS: one compute thread.
-  --threads T  (T >= 2) XLA's default, which uses every CPU this process may run on; when T is less
-               than that count, the process is first restricted to T CPUs (os.sched_setaffinity).
+               XLA_FLAGS (the usual recipe; XLA may still start helper threads) and also restricts the
+               process to one CPU with os.sched_setaffinity, so that one core does the work.
+  --threads T  (T >= 2) XLA's default thread pool; when T is less than the CPUs this process may use,
+               the process is first restricted to T of them (os.sched_setaffinity). On a 2-core machine
+               --threads 2 is XLA's plain default.
+cpu_seconds in the result (process CPU time over the timed epochs) shows how many cores were busy.
 
 Usage: python jax_train.py [--data DIR] [--epochs 5] [--warmup-epochs 1] [--threads 2] [--seed 0]
 """
@@ -28,16 +31,19 @@ import common
 
 def configure_threads(threads):
     """Sets the XLA environment for `threads` compute threads; must run before jax is imported."""
+    notes = []
     if threads == 1:
         flags = os.environ.get("XLA_FLAGS", "")
         os.environ["XLA_FLAGS"] = (flags + " --xla_cpu_multi_thread_eigen=false "
                                    "intra_op_parallelism_threads=1").strip()
-        return "xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        notes.append("xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
     available = sorted(os.sched_getaffinity(0))
     if threads < len(available):
         os.sched_setaffinity(0, available[:threads])
-        return f"XLA default, affinity restricted to CPUs {available[:threads]}"
-    return f"XLA default ({len(available)} CPUs available)"
+        notes.append(f"affinity CPUs {available[:threads]}")
+    else:
+        notes.append(f"XLA default on {len(available)} CPUs")
+    return ", ".join(notes)
 
 
 def parse_arguments(argv=None):
@@ -99,13 +105,8 @@ def loss_fn(params, x, eps):
     return reconstruction + kl
 
 
-def train_step(state, data, indices, key):
-    """One step: gather the batch, forward + backward, Adam as torch.optim.Adam does it."""
-    params, m, v, step = state
-    x = data[indices]
-    step = step + 1
-    eps = jax.random.normal(jax.random.fold_in(key, step), (x.shape[0], common.LATENT_SIZE), jnp.float32)
-    loss, grads = jax.value_and_grad(loss_fn)(params, x, eps)
+def adam_update(params, m, v, grads, step):
+    """One torch.optim.Adam step (no weight decay, no amsgrad); `step` counts from 1."""
     t = step.astype(jnp.float32)
     bias_correction1 = 1 - BETA1 ** t
     bias_correction2_sqrt = jnp.sqrt(1 - BETA2 ** t)
@@ -116,7 +117,18 @@ def train_step(state, data, indices, key):
         new_v[name] = BETA2 * v[name] + (1 - BETA2) * g * g
         denominator = jnp.sqrt(new_v[name]) / bias_correction2_sqrt + EPSILON
         new_params[name] = params[name] - step_size * new_m[name] / denominator
-    return (new_params, new_m, new_v, step), loss
+    return new_params, new_m, new_v
+
+
+def train_step(state, data, indices, key):
+    """One step: gather the batch, draw eps, forward + backward, Adam."""
+    params, m, v, step = state
+    x = data[indices]
+    step = step + 1
+    eps = jax.random.normal(jax.random.fold_in(key, step), (x.shape[0], common.LATENT_SIZE), jnp.float32)
+    loss, grads = jax.value_and_grad(loss_fn)(params, x, eps)
+    params, m, v = adam_update(params, m, v, grads, step)
+    return (params, m, v, step), loss
 
 
 train_step_jit = jax.jit(train_step, donate_argnums=(0,))
@@ -187,7 +199,7 @@ def main():
     common.print_result(
         "jax", "train", args.threads, images_seen / clock.seconds, clock.seconds,
         {"jax": jax.__version__, "jaxlib": jaxlib.__version__},
-        epochs=args.epochs, warmup_epochs=args.warmup_epochs, batch_size=args.batch_size, images=images_seen,
+        epochs=args.epochs, warmup_epochs=args.warmup_epochs, batch_size=args.batch_size, images=images_seen, cpu_seconds=clock.cpu_seconds,
         step_ms=1e3 * clock.seconds / steps, epoch_images_per_second=[round(r, 1) for r in epoch_rates],
         final_loss=loss, compile_seconds=compile_seconds, threading=threading_note)
 

@@ -9,6 +9,7 @@ training steps alone, as the Swift tool times them: batch preparation + forward 
 final_loss is the last timed epoch's mean loss per image (the running average over its batches).
 
 Usage: python torch_train.py [--data DIR] [--epochs 5] [--warmup-epochs 1] [--threads 2] [--seed 0]
+                             [--save FILE.safetensors]
 """
 
 import argparse
@@ -41,9 +42,11 @@ class VAE(nn.Module):
         """Returns logits (the sigmoid is folded into the loss)."""
         return self.output(self.decoder(z))
 
-    def forward(self, x):
+    def forward(self, x, eps=None):
         mu, logvar = self.encode(x)
-        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        if eps is None:
+            eps = torch.randn_like(mu)
+        z = mu + eps * torch.exp(0.5 * logvar)
         return self.decode(z), mu, logvar
 
 
@@ -81,6 +84,9 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--adam", choices=["default", "foreach", "fused"], default="default",
                         help="torch.optim.Adam implementation (default: PyTorch's own choice)")
+    parser.add_argument("--save", metavar="FILE", default=None,
+                        help="write the trained weights as safetensors, named as `vae train` names them "
+                             "(readable by torch_evaluate.py --model)")
     args = parser.parse_args(argv)
     if args.epochs < 1 or args.warmup_epochs < 0 or args.threads < 1 or args.batch_size < 1:
         parser.error("--epochs, --threads and --batch-size must be >= 1, --warmup-epochs >= 0")
@@ -121,9 +127,14 @@ def main(argv=None):
     common.print_result(
         "torch", "train", args.threads, images / clock.seconds, clock.seconds,
         {"torch": torch.__version__},
-        epochs=args.epochs, warmup_epochs=args.warmup_epochs, batch_size=args.batch_size, images=images,
+        epochs=args.epochs, warmup_epochs=args.warmup_epochs, batch_size=args.batch_size, images=images, cpu_seconds=clock.cpu_seconds,
         step_ms=1e3 * clock.seconds / steps, epoch_images_per_second=[round(r, 1) for r in epoch_rates],
         final_loss=loss, adam=args.adam)
+    if args.save:
+        from safetensors.torch import save_file
+        save_file({name: t.detach().contiguous() for name, t in model.state_dict().items()}, args.save,
+                  metadata={"written_by": "Scripts/peers/torch_train.py"})
+        common.log(f"torch_train: saved {args.save}")
 
 
 if __name__ == "__main__":
