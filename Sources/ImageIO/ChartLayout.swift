@@ -36,6 +36,10 @@ struct ChartLayout: Sendable {
     let yRange: AxisRange
     let xTicks: AxisTicks
     let yTicks: AxisTicks
+    /// The legend box's contents and size (nil when there is none).
+    let legend: Legend?
+    /// Where the legend goes.
+    let legendPlacement: LegendPlacement
     /// Space between frame and outside legend and other small gaps, in pixels.
     var outerMargin: Int { 6 * text.scale }
     var tickLength: Int { 3 * text.scale }
@@ -44,12 +48,20 @@ struct ChartLayout: Sendable {
     /// Lays out a `width × height` chart.
     ///
     /// - Parameters:
-    ///   - rightReserve: Extra columns kept free right of the frame (for an outside legend), 0 for none.
+    ///   - legendEntries: One per series; no legend when empty.
+    ///   - legendPlacement: Where the legend goes; `.outsideRight` narrows the plot area to make room.
     ///   - integerXTicks: Whether x ticks are whole numbers only (see `niceTicks(integersOnly:)`).
     ///   - integerYTicks: Same for y.
-    init(width: Int, height: Int, text: ChartText, xRange: AxisRange, yRange: AxisRange, rightReserve: Int = 0,
+    init(width: Int, height: Int, text: ChartText, xRange: AxisRange, yRange: AxisRange,
+         legendEntries: [LegendEntry], legendPlacement: LegendPlacement,
          integerXTicks: Bool = false, integerYTicks: Bool = false) {
         precondition(text.scale >= 1, "textScale must be at least 1")
+        let outside = legendPlacement == .outsideRight
+        let legend = legendEntries.isEmpty ? nil : Legend(entries: legendEntries, scale: text.scale,
+            maxHeight: outside ? max(3, height - Self.frameTop(text: text) - Self.bottomMargin(scale: text.scale)) : .max)
+        let rightReserve = outside ? legend?.size.width ?? 0 : 0
+        self.legend = legend
+        self.legendPlacement = legendPlacement
         self.text = text
         self.width = width
         self.height = height
@@ -75,11 +87,6 @@ struct ChartLayout: Sendable {
                            integersOnly: integerXTicks)
         frame = PixelRect(x: left, y: Self.frameTop(text: text), width: frameWidth, height: frameHeight)
         plotArea = PixelRect(x: frame.x + 1, y: frame.y + 1, width: frame.width - 2, height: frame.height - 2)
-    }
-
-    /// Height of the frame that `init` will choose, so legends can be sized before the layout exists.
-    static func frameHeight(height: Int, text: ChartText) -> Int {
-        max(3, height - frameTop(text: text) - bottomMargin(scale: text.scale))
     }
 
     /// First row of the frame: outer margin, title line if any, half a tick label above the top tick.
@@ -160,14 +167,27 @@ struct ChartLayout: Sendable {
         }
     }
 
-    /// Top-left corner of an outside-right legend: just right of the frame, level with its top.
-    func outsideLegendOrigin() -> PixelPoint {
-        PixelPoint(x: frame.maxX + outerMargin, y: frame.y)
+    /// Draws the legend, if any: right of the frame level with its top (`.outsideRight`), or in the inside corner
+    /// whose box, widened by `clearance` pixels on each side, `covered` scores lowest (`.insideBestCorner`).
+    ///
+    /// - Returns: The legend box, or nil when there is no legend.
+    func drawLegend(on canvas: inout RGBImage, clearance: Int, covered: (PixelRect) -> Int) -> PixelRect? {
+        guard let legend else { return nil }
+        switch legendPlacement {
+        case .outsideRight:
+            return legend.draw(at: PixelPoint(x: frame.maxX + outerMargin, y: frame.y), on: &canvas)
+        case .insideBestCorner:
+            let best = bestInsideCorner(for: legend.size) { candidate in
+                covered(PixelRect(x: candidate.x - clearance, y: candidate.y - clearance,
+                                  width: candidate.width + 2 * clearance, height: candidate.height + 2 * clearance))
+            }
+            return legend.draw(at: PixelPoint(x: best.x, y: best.y), on: &canvas)
+        }
     }
 
     /// The candidate legend box, inside the plot area and inset from its corners, that `covered` scores lowest;
     /// ties go to the earlier corner in the order top-right, top-left, bottom-right, bottom-left.
-    func bestInsideCorner(for size: PixelSize, covered: (PixelRect) -> Int) -> PixelRect {
+    private func bestInsideCorner(for size: PixelSize, covered: (PixelRect) -> Int) -> PixelRect {
         let inset = 4 * text.scale
         let corners = [
             PixelPoint(x: plotArea.maxX - inset - size.width, y: plotArea.y + inset),

@@ -131,13 +131,9 @@ public struct ScatterPlot: Sendable {
                                                            marginFraction: options.marginFraction)
         let yRange = options.yRange ?? AxisRange.enclosing(series.lazy.flatMap { $0.points.lazy.map(\.y) },
                                                            marginFraction: options.marginFraction)
-        let entries = series.map { LegendEntry(name: $0.name, color: $0.color, swatch: .disc) }
-        let outside = options.showLegend && !series.isEmpty && options.legendPlacement == .outsideRight
-        let outsideLegend = outside ? Legend(entries: entries, scale: scale,
-                                             maxHeight: ChartLayout.frameHeight(height: options.height, text: text)) : nil
+        let entries = options.showLegend ? series.map { LegendEntry(name: $0.name, color: $0.color, swatch: .disc) } : []
         let layout = ChartLayout(width: options.width, height: options.height, text: text, xRange: xRange, yRange: yRange,
-                                 rightReserve: outsideLegend?.size.width ?? 0)
-        let plotArea = layout.plotArea
+                                 legendEntries: entries, legendPlacement: options.legendPlacement)
 
         var canvas = RGBImage(width: options.width, height: options.height, fill: .white)
         if options.showGridLines { layout.drawGridLines(on: &canvas) }
@@ -145,34 +141,22 @@ public struct ScatterPlot: Sendable {
         for s in series {
             for p in s.points where p.x.isFinite && p.y.isFinite {
                 canvas.fillDisc(center: layout.pixel(x: p.x, y: p.y), radius: options.pointRadius, color: s.color,
-                                clip: plotArea)
+                                clip: layout.plotArea)
             }
         }
         layout.drawAxes(on: &canvas)
-
-        var legendArea: PixelRect? = nil
-        if let outsideLegend {
-            legendArea = outsideLegend.draw(at: layout.outsideLegendOrigin(), on: &canvas)
-        } else if options.showLegend && !series.isEmpty {
-            // Inside the plot area, in the corner that hides the fewest points.
-            let legend = Legend(entries: entries, scale: scale)
-            // Count points in each box widened by a small margin, so the legend also keeps clear of nearby points.
-            let clearance = options.pointRadius + 4 * scale
-            let best = layout.bestInsideCorner(for: legend.size) { candidate in
-                let box = PixelRect(x: candidate.x - clearance, y: candidate.y - clearance,
-                                    width: candidate.width + 2 * clearance, height: candidate.height + 2 * clearance)
-                return series.reduce(0) { count, s in
-                    count + s.points.reduce(0) { c, p in
-                        guard p.x.isFinite && p.y.isFinite else { return c }
-                        let pixel = layout.pixel(x: p.x, y: p.y)
-                        return c + (box.contains(x: pixel.x, y: pixel.y) ? 1 : 0)
-                    }
+        // An inside legend goes to the corner hiding the fewest points, counted in a box widened by a small
+        // margin so the legend also keeps clear of nearby points.
+        legendArea = layout.drawLegend(on: &canvas, clearance: options.pointRadius + 4 * scale) { box in
+            series.reduce(0) { count, s in
+                count + s.points.reduce(0) { c, p in
+                    guard p.x.isFinite && p.y.isFinite else { return c }
+                    let pixel = layout.pixel(x: p.x, y: p.y)
+                    return c + (box.contains(x: pixel.x, y: pixel.y) ? 1 : 0)
                 }
             }
-            legendArea = legend.draw(at: PixelPoint(x: best.x, y: best.y), on: &canvas)
         }
         self.layout = layout
-        self.legendArea = legendArea
         image = canvas
     }
 
