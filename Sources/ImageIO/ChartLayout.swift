@@ -52,9 +52,12 @@ struct ChartLayout: Sendable {
     ///   - legendPlacement: Where the legend goes; `.outsideRight` narrows the plot area to make room.
     ///   - integerXTicks: Whether x ticks are whole numbers only (see `niceTicks(integersOnly:)`).
     ///   - integerYTicks: Same for y.
+    ///   - denseTicks: false (scatter plots): `niceTicks` aiming at one tick per five characters of frame;
+    ///     true (line charts): the smallest nice step whose x ticks are at least five characters apart with two
+    ///     characters between labels, and whose y ticks are at least three text lines apart.
     init(width: Int, height: Int, text: ChartText, xRange: AxisRange, yRange: AxisRange,
          legendEntries: [LegendEntry], legendPlacement: LegendPlacement,
-         integerXTicks: Bool = false, integerYTicks: Bool = false) {
+         integerXTicks: Bool = false, integerYTicks: Bool = false, denseTicks: Bool = false) {
         precondition(text.scale >= 1, "textScale must be at least 1")
         let outside = legendPlacement == .outsideRight
         let legend = legendEntries.isEmpty ? nil : Legend(entries: legendEntries, scale: text.scale,
@@ -76,17 +79,39 @@ struct ChartLayout: Sendable {
         // Ticks are aimed at least five character widths apart.
         let tickSpacing = 5 * BitmapFont.advance * scale
         let frameHeight = max(3, height - Self.frameTop(text: text) - Self.bottomMargin(scale: scale))
-        yTicks = niceTicks(from: yRange.low, to: yRange.high, targetCount: min(10, max(2, frameHeight / tickSpacing)),
-                           integersOnly: integerYTicks)
+        // Stacked y labels need less room than side-by-side x labels: three text lines when dense.
+        let ySpacing = denseTicks ? 3 * lineHeight : tickSpacing
+        yTicks = Self.ticks(for: yRange, length: frameHeight, spacing: ySpacing, integers: integerYTicks,
+                            dense: denseTicks, labelScale: nil)
         let yLabelWidth = yTicks.labels.map { BitmapFont.textSize($0, scale: scale).width }.max() ?? 0
         let left = outerMargin + lineHeight + 2 * gap + yLabelWidth + gap + tickLength
         // Room for half of the last x label, or for the reserved legend column.
         let right = max(outerMargin, 3 * BitmapFont.advance * scale, rightReserve > 0 ? rightReserve + outerMargin : 0)
         let frameWidth = max(3, width - left - right)
-        xTicks = niceTicks(from: xRange.low, to: xRange.high, targetCount: min(10, max(2, frameWidth / tickSpacing)),
-                           integersOnly: integerXTicks)
+        xTicks = Self.ticks(for: xRange, length: frameWidth, spacing: tickSpacing, integers: integerXTicks,
+                            dense: denseTicks, labelScale: scale)
         frame = PixelRect(x: left, y: Self.frameTop(text: text), width: frameWidth, height: frameHeight)
         plotArea = PixelRect(x: frame.x + 1, y: frame.y + 1, width: frame.width - 2, height: frame.height - 2)
+    }
+
+    /// Ticks for `range` shown over `length` pixels (see `init`'s `denseTicks`).
+    ///
+    /// - Parameter labelScale: Font scale of labels laid side by side (x axis), nil when they are stacked (y axis).
+    private static func ticks(for range: AxisRange, length: Int, spacing: Int, integers: Bool, dense: Bool,
+                              labelScale: Int?) -> AxisTicks {
+        let sparse = niceTicks(from: range.low, to: range.high, targetCount: min(10, max(2, length / spacing)),
+                               integersOnly: integers)
+        guard dense else { return sparse }
+        for target in stride(from: 10, through: 2, by: -1) {
+            let ticks = niceTicks(from: range.low, to: range.high, targetCount: target, integersOnly: integers)
+            let distance = ticks.step / (range.high - range.low) * Double(length)
+            let widestLabel = labelScale.map { scale in
+                (ticks.labels.map { BitmapFont.textSize($0, scale: scale).width }.max() ?? 0)
+                    + 2 * BitmapFont.advance * scale
+            } ?? 0
+            if distance >= Double(max(spacing, widestLabel)) { return ticks }
+        }
+        return sparse
     }
 
     /// First row of the frame: outer margin, title line if any, half a tick label above the top tick.

@@ -74,7 +74,7 @@ struct Legend: Sendable {
                                 radius: discRadius, color: entry.color)
             case let .line(width, style):
                 let y = rowTop + capHeight / 2
-                canvas.strokePolyline([PixelPoint(x: left, y: y), PixelPoint(x: left + swatchWidth - 1, y: y)],
+                canvas.strokePolyline([PixelPoint(x: left, y: y), PixelPoint(x: left + swatchWidth - width, y: y)],
                                       color: entry.color, width: width, dash: style.dashPattern(lineWidth: width))
             }
             canvas.drawText(entry.name, x: left + swatchWidth + 2 * gap, y: rowTop, scale: scale)
