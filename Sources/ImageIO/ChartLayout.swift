@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where a chart puts its legend box.
 public enum LegendPlacement: Sendable, Hashable {
     /// Inside the plot area, in the corner that hides the least data.
@@ -19,23 +21,63 @@ struct ChartText {
     var scale: Int
 }
 
+/// A rendered chart: its image, where its parts ended up, and PNG output.
+public protocol Chart: Sendable {
+    /// The rendered image.
+    var image: RGBImage { get }
+    /// Frame, plot area, ranges and ticks of the rendered chart.
+    var layout: ChartLayout { get }
+    /// Where the legend box was drawn (nil if not shown).
+    var legendArea: PixelRect? { get }
+}
+
+extension Chart {
+    /// Pixels inside the frame where data is drawn (data is clipped to it).
+    public var plotArea: PixelRect { layout.plotArea }
+    /// Data range along x.
+    public var xRange: AxisRange { layout.xRange }
+    /// Data range along y.
+    public var yRange: AxisRange { layout.yRange }
+    /// Ticks along x.
+    public var xTicks: AxisTicks { layout.xTicks }
+    /// Ticks along y.
+    public var yTicks: AxisTicks { layout.yTicks }
+
+    /// Pixel at which the data point (x, y) is drawn, e.g. the center of a scatter point's disc
+    /// (may lie outside `plotArea` for data outside the ranges). See `ChartLayout` for the formula.
+    public func pixelPosition(x: Float, y: Float) -> PixelPoint {
+        layout.pixel(x: x, y: y)
+    }
+
+    /// Writes the chart as an RGB PNG file, atomically (see `RGBImage.writePNG(to:)`).
+    public func writePNG(to url: URL) throws(PNGError) {
+        try image.writePNG(to: url)
+    }
+}
+
 /// The pixel geometry of a chart with a frame, ticks, tick labels, axis titles and an optional title,
 /// and the linear map from data to pixels:
 /// `xRange.low` → `plotArea.x`, `xRange.high` → `plotArea.maxX − 1`,
-/// `yRange.low` → `plotArea.maxY − 1` (bottom), `yRange.high` → `plotArea.y` (top).
-struct ChartLayout: Sendable {
+/// `yRange.low` → `plotArea.maxY − 1` (bottom), `yRange.high` → `plotArea.y` (top), each rounded to the
+/// nearest pixel: column `plotArea.x + round((x − low) / (high − low) · (plotArea.width − 1))`.
+public struct ChartLayout: Sendable {
     let text: ChartText
-    /// Image size.
-    let width: Int
-    let height: Int
+    /// Image width in pixels.
+    public let width: Int
+    /// Image height in pixels.
+    public let height: Int
     /// The one-pixel black frame around `plotArea`.
-    let frame: PixelRect
+    public let frame: PixelRect
     /// Pixels inside the frame where data is drawn.
-    let plotArea: PixelRect
-    let xRange: AxisRange
-    let yRange: AxisRange
-    let xTicks: AxisTicks
-    let yTicks: AxisTicks
+    public let plotArea: PixelRect
+    /// Data range along x.
+    public let xRange: AxisRange
+    /// Data range along y.
+    public let yRange: AxisRange
+    /// Ticks along x.
+    public let xTicks: AxisTicks
+    /// Ticks along y.
+    public let yTicks: AxisTicks
     /// The legend box's contents and size (nil when there is none).
     let legend: Legend?
     /// Where the legend goes.

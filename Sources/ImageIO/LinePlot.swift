@@ -94,26 +94,19 @@ public struct LinePlotOptions: Sendable {
 /// A rendered line chart (e.g. loss curves: x = epoch, y = loss) on a white canvas, with frame, ticks,
 /// tick labels, axis titles, optional title and legend.
 ///
-/// Data maps linearly onto `plotArea` as in `ScatterPlot`. Ticks use the smallest {1, 2, 5} · 10^k step that
-/// keeps x ticks five characters apart (and their labels two characters apart) and y ticks three text lines apart. When every finite x (or y)
-/// value is a whole number, that axis gets whole-number ticks only (epochs 1, 2, 3 rather than 1.0, 1.5, 2.0).
+/// Data maps linearly onto `plotArea` (see `ChartLayout`). Ticks use the smallest {1, 2, 5} · 10^k step that
+/// keeps x ticks five characters apart (and their labels two characters apart) and y ticks three text lines
+/// apart. When every finite x (or y) value is a whole number, that axis gets whole-number ticks only
+/// (epochs 1, 2, 3 rather than 1.0, 1.5, 2.0).
 /// A series' lone points (single-point series, or points between non-finite ones) are drawn as small discs.
-public struct LinePlot: Sendable {
+public struct LinePlot: Chart {
     /// The rendered image, `options.width × options.height`.
     public let image: RGBImage
-    /// Pixels inside the frame where lines are drawn (lines are clipped to it).
-    public var plotArea: PixelRect { layout.plotArea }
-    /// Data range along x.
-    public var xRange: AxisRange { layout.xRange }
-    /// Data range along y.
-    public var yRange: AxisRange { layout.yRange }
-    /// Ticks along x.
-    public var xTicks: AxisTicks { layout.xTicks }
-    /// Ticks along y.
-    public var yTicks: AxisTicks { layout.yTicks }
     /// Where the legend box was drawn (nil if not shown).
     public let legendArea: PixelRect?
-    private let layout: ChartLayout
+    /// Frame, plot area, ranges and ticks; `plotArea`, `xRange`, `yRange`, `xTicks`, `yTicks` and
+    /// `pixelPosition(x:y:)` come from it (see `Chart`).
+    public let layout: ChartLayout
 
     /// Renders the chart. Later series are drawn on top of earlier ones.
     ///
@@ -153,16 +146,6 @@ public struct LinePlot: Sendable {
         }
         self.layout = layout
         image = canvas
-    }
-
-    /// Pixel at which the data point (x, y) is drawn (may lie outside `plotArea` for data outside the ranges).
-    public func pixelPosition(x: Float, y: Float) -> PixelPoint {
-        layout.pixel(x: x, y: y)
-    }
-
-    /// Writes the chart as an RGB PNG file, atomically (see `RGBImage.writePNG(to:)`).
-    public func writePNG(to url: URL) throws(PNGError) {
-        try image.writePNG(to: url)
     }
 
     /// Strokes each run of consecutive finite points; a run of one point becomes a disc.

@@ -100,22 +100,14 @@ public struct ScatterPlotOptions: Sendable {
 /// Data maps linearly onto `plotArea`: `xRange.low` → `plotArea.x`, `xRange.high` → `plotArea.maxX − 1`,
 /// `yRange.low` → `plotArea.maxY − 1` (bottom), `yRange.high` → `plotArea.y` (top).
 /// For one series per class use `RGBColor.categorical(k)`, a `pointRadius` of 1 and `.outsideRight` legend placement.
-public struct ScatterPlot: Sendable {
+public struct ScatterPlot: Chart {
     /// The rendered image, `options.width × options.height`.
     public let image: RGBImage
-    /// Pixels inside the frame where points are drawn (points are clipped to it).
-    public var plotArea: PixelRect { layout.plotArea }
-    /// Data range along x.
-    public var xRange: AxisRange { layout.xRange }
-    /// Data range along y.
-    public var yRange: AxisRange { layout.yRange }
-    /// Ticks along x.
-    public var xTicks: AxisTicks { layout.xTicks }
-    /// Ticks along y.
-    public var yTicks: AxisTicks { layout.yTicks }
     /// Where the legend box was drawn (nil if not shown).
     public let legendArea: PixelRect?
-    private let layout: ChartLayout
+    /// Frame, plot area, ranges and ticks; `plotArea`, `xRange`, `yRange`, `xTicks`, `yTicks` and
+    /// `pixelPosition(x:y:)` come from it (see `Chart`).
+    public let layout: ChartLayout
 
     /// Renders the plot. Later series are drawn on top of earlier ones.
     ///
@@ -158,16 +150,5 @@ public struct ScatterPlot: Sendable {
         }
         self.layout = layout
         image = canvas
-    }
-
-    /// Pixel at which the data point (x, y) is drawn: the center of its disc (may lie outside `plotArea`
-    /// for data outside the ranges).
-    public func pixelPosition(x: Float, y: Float) -> PixelPoint {
-        layout.pixel(x: x, y: y)
-    }
-
-    /// Writes the plot as an RGB PNG file, atomically (see `RGBImage.writePNG(to:)`).
-    public func writePNG(to url: URL) throws(PNGError) {
-        try image.writePNG(to: url)
     }
 }
