@@ -37,7 +37,7 @@ extension RGBImage {
     /// A dash pattern runs on across segment joins, measured in visited pixels.
     /// A single point draws one square; no points draw nothing.
     /// - Parameters:
-    ///   - points: Pixel positions; any Int values (far-away ones are clipped before stepping).
+    ///   - points: Pixel positions, within ±2^40 (far-away segments are clipped before stepping, so they cost little).
     ///   - color: Line color.
     ///   - width: Line width in pixels (default 1), at least 1.
     ///   - dash: On/off pattern (default nil: solid).
