@@ -9,8 +9,8 @@ public enum TextOrientation: Sendable, Hashable {
 /// A small fixed-width bitmap font: 5×7 pixel glyphs (cap height 7) with two extra rows for
 /// descenders (g, j, p, q, y, ','), one blank column between characters, scalable by an integer factor.
 ///
-/// Covers digits, A–Z, a–z, space and `- . , : ; ( ) [ ] = + _ / % ! ? ' * < > |`.
-/// Any other character is drawn as a hollow box.
+/// Covers all printable ASCII (digits, A–Z, a–z, space and punctuation) plus `− × ± ≤ ≥ · ° → σ μ β`.
+/// Any other character is drawn as a hollow box, so missing glyphs stay visible.
 public enum BitmapFont {
     /// Width of one glyph in font pixels.
     public static let glyphWidth = 5
@@ -148,6 +148,30 @@ public enum BitmapFont {
         "<": "...#. ..#.. .#... #.... .#... ..#.. ...#.",
         ">": ".#... ..#.. ...#. ....# ...#. ..#.. .#...",
         "|": "..#.. ..#.. ..#.. ..#.. ..#.. ..#.. ..#..",
+        "#": ".#.#. .#.#. ##### .#.#. ##### .#.#. .#.#.",
+        "&": ".##.. #..#. #.#.. .#... #.#.# #..#. .##.#",
+        "\"": ".#.#. .#.#. .#.#. ..... ..... ..... .....",
+        "~": "..... ..... .#... #.#.# ...#. ..... .....",
+        "^": "..#.. .#.#. #...# ..... ..... ..... .....",
+        "@": ".###. #...# ....# .##.# #.#.# #.#.# .###.",
+        "$": "..#.. .#### #.#.. .###. ..#.# ####. ..#..",
+        "`": ".#... ..#.. ...#. ..... ..... ..... .....",
+        "{": "...## ..#.. ..#.. ##... ..#.. ..#.. ...##",
+        "}": "##... ..#.. ..#.. ...## ..#.. ..#.. ##...",
+        "\\": "..... #.... .#... ..#.. ...#. ....# .....",
+        // A few non-ASCII symbols for labels: minus sign (as '-'), times, plus-minus, ≤, ≥, middle dot,
+        // degree, arrow and the Greek letters of VAE papers.
+        "\u{2212}": "..... ..... ..... ##### ..... ..... .....",
+        "×": "..... #...# .#.#. ..#.. .#.#. #...# .....",
+        "±": "..#.. ..#.. ##### ..#.. ..#.. ..... #####",
+        "≤": "...#. ..#.. .#... ..#.. ...#. ..... #####",
+        "≥": ".#... ..#.. ...#. ..#.. .#... ..... #####",
+        "·": "..... ..... ..... .##.. .##.. ..... .....",
+        "°": ".##.. #..#. #..#. .##.. ..... ..... .....",
+        "→": "..... ..#.. ...#. ##### ...#. ..#.. .....",
+        "σ": "..... ..... .#### #..#. #...# #...# .###.",
+        "μ": "..... ..... #...# #...# #...# ##..# #.##. #.... #....",
+        "β": ".##.. #..#. #.#.. #..#. #...# #...# ##.#. #.... #....",
     ]
 }
 

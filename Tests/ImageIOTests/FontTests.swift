@@ -52,6 +52,21 @@ import Testing
         #expect(BitmapFont.rows(of: " ").allSatisfy { $0 == 0 })
     }
 
+    @Test func labelSymbolsHaveGlyphs() {
+        let ascii = (32...126).map { Character(UnicodeScalar(UInt8($0))) }
+        #expect(ascii.allSatisfy(BitmapFont.hasGlyph))
+        let symbols = Array("\u{2212}×±≤≥·°→σμβ")
+        #expect(symbols.allSatisfy(BitmapFont.hasGlyph))
+        let box = BitmapFont.rows(of: "§")
+        #expect(symbols.allSatisfy { BitmapFont.rows(of: $0) != box && BitmapFont.rows(of: $0).count == BitmapFont.lineHeight })
+        // The minus sign looks like the hyphen; '×' is not the letter 'x'.
+        #expect(BitmapFont.rows(of: "\u{2212}") == BitmapFont.rows(of: "-"))
+        #expect(BitmapFont.rows(of: "×") != BitmapFont.rows(of: "x"))
+        var image = RGBImage(width: 80, height: 12)
+        image.drawText("KL ≤ 2σ", x: 1, y: 1)
+        #expect(inkPixels(image).count > 40)
+    }
+
     @Test func unknownCharacterIsDrawnAsABox() {
         #expect(!BitmapFont.hasGlyph("§"))
         var image = RGBImage(width: 10, height: 10)

@@ -1,4 +1,5 @@
 import Foundation
+@testable import ImageIO
 
 /// A fresh, empty temporary directory that is deleted when `remove()` is called.
 struct TemporaryDirectory {
@@ -38,4 +39,23 @@ struct TestRandom {
 
     /// Uniform in [0, 1).
     mutating func unit() -> Float { Float(next() >> 40) * 0x1p-24 }
+}
+
+extension RGBImage {
+    /// Number of pixels of exactly `color`, in `rect` (default: the whole image) clipped to the image.
+    func count(of color: RGBColor, within rect: PixelRect? = nil) -> Int {
+        let area = (rect ?? PixelRect(x: 0, y: 0, width: width, height: height))
+            .intersection(PixelRect(x: 0, y: 0, width: width, height: height))
+        var n = 0
+        for y in area.y..<area.maxY {
+            for x in area.x..<area.maxX where self[x: x, y: y] == color { n += 1 }
+        }
+        return n
+    }
+
+    /// Whether some pixel within `radius` (Chebyshev distance) of `center` has exactly `color`.
+    func has(_ color: RGBColor, near center: PixelPoint, radius: Int = 1) -> Bool {
+        count(of: color, within: PixelRect(x: center.x - radius, y: center.y - radius,
+                                           width: 2 * radius + 1, height: 2 * radius + 1)) > 0
+    }
 }
