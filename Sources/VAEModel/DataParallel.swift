@@ -32,6 +32,41 @@ final class BatchPlan: @unchecked Sendable {
         }
     }
 
+    /// The free-bits floor of the whole batch, λ · rows, while free bits are on (else nil).
+    private(set) var batchKLFloor: Float?
+
+    /// Sets every worker graph's KL term for the next pass: weight w (β, warmed up) and, when λ > 0,
+    /// the floor λ · (the worker's rows) on each dimension's KL, decided locally for one worker and by
+    /// `decideKLFloor()` on the whole batch for several.
+    func setKLTerm(weight: Float, freeBits: Float) {
+        let rows = blocks.reduce(0) { $0 + $1.count }
+        batchKLFloor = freeBits > 0 ? freeBits * Float(rows) : nil
+        for (block, graph) in zip(blocks, graphs) {
+            graph.klControl.weight = weight
+            graph.klControl.floor = freeBits > 0 ? freeBits * Float(block.count) : -.infinity
+            graph.klControl.counts = nil
+        }
+    }
+
+    /// The whole batch's KL per latent dimension: the workers' sums added in worker order.
+    func batchKLPerDimension() -> [Float] {
+        var total = graphs[0].output.klPerDimension.values
+        for graph in graphs.dropFirst() {
+            let part = graph.output.klPerDimension
+            for j in 0..<total.count { total[j] += part.data[j] }
+        }
+        return total
+    }
+
+    /// After the forward passes, before the backward ones: a dimension passes its KL gradient when the
+    /// whole batch's KL in it exceeds λ · rows (so every worker decides alike). Allocates a little, and
+    /// only when free bits are on with several workers.
+    func decideKLFloor() {
+        guard let floor = batchKLFloor else { return }
+        let counts = batchKLPerDimension().map { $0 > floor }
+        for graph in graphs { graph.klControl.counts = counts }
+    }
+
     func update(slice s: Int, optimizer: Adam, coefficients: Adam.StepCoefficients) {
         guard !slices[s].isEmpty else { return }
         optimizer.update(range: slices[s], values: values, gradients: gradients, otherGradients: otherGradients,

@@ -21,6 +21,28 @@ public struct LossSummary: Codable, Equatable, Sendable {
     }
 }
 
+/// How the KL term is weighted during training (both off by default, giving reconstruction + β · KL).
+public struct KLSchedule: Codable, Equatable, Sendable {
+    /// KL warm-up: β rises linearly from 0 to the model's β over the first N epochs, per batch:
+    /// β_s = β · min(1, s / (N · batches per epoch)) for the optimizer step s = 0, 1, 2, … (0: off).
+    public var warmupEpochs: Int
+    /// Free bits λ in nats (Kingma et al. 2016): each latent dimension's KL, averaged over the batch,
+    /// counts as at least λ, so the objective's KL term is β · M · Σ_j max(λ, KL_j / M) for a batch of
+    /// M rows and KL_j summed over them; a dimension below λ gets no KL gradient (0: off).
+    public var freeBits: Float
+
+    public init(warmupEpochs: Int = 0, freeBits: Float = 0) {
+        self.warmupEpochs = warmupEpochs
+        self.freeBits = freeBits
+    }
+
+    /// The factor on β before optimizer step `step` (0-based) of an epoch of `batchesPerEpoch` batches.
+    public func warmupFactor(step: Int, batchesPerEpoch: Int) -> Float {
+        guard warmupEpochs > 0 else { return 1 }
+        return Float(min(1, Double(step) / Double(warmupEpochs * max(batchesPerEpoch, 1))))
+    }
+}
+
 /// Running sums of the losses over examples (Double), read off the workers' graphs.
 struct LossTotals {
     var loss = 0.0, reconstruction = 0.0, kl = 0.0
@@ -28,7 +50,9 @@ struct LossTotals {
 
     init() {}
 
-    /// The summed losses of the batch `plan` just ran, over all its workers.
+    /// The summed losses of the batch `plan` just ran, over all its workers. Without a KL floor the
+    /// loss is the graphs' own; with one (free bits), the floor applies to the whole batch's per-dimension
+    /// KL, which no single worker's graph sees, so the KL term is recomputed here from their sums.
     init(_ plan: BatchPlan) {
         for (block, graph) in zip(plan.blocks, plan.graphs) {
             let out = graph.output
@@ -36,6 +60,12 @@ struct LossTotals {
             kl += Double(out.kl.scalar)
             loss += Double(out.loss.scalar)
             examples += block.count
+        }
+        if let floor = plan.batchKLFloor {
+            let control = plan.graphs[0].klControl
+            var penalty = 0.0
+            for value in plan.batchKLPerDimension() { penalty += Swift.max(Double(floor), Double(value)) }
+            loss = reconstruction + Double(control.weight) * penalty
         }
     }
 
@@ -95,6 +125,8 @@ public final class Trainer {
     public var generator: SeededGenerator
     /// The run's random streams (training, and each epoch's evaluation noise).
     public let streams: SeedStreams
+    /// KL warm-up and free bits.
+    public let klSchedule: KLSchedule
     /// Epochs completed so far (the next epoch is `epochsCompleted + 1`).
     public var epochsCompleted = 0
     /// Timings of the last epoch's steps.
@@ -110,7 +142,9 @@ public final class Trainer {
     ///   - batchSize: rows per batch (default 128).
     ///   - threads: worker threads (default 1).
     ///   - seed: the run's seed; the trainer draws from its `SeedStreams.training` and `.evaluation` streams.
-    public init(model: VAE, learningRate: Float = 1e-3, batchSize: Int = 128, threads: Int = 1, seed: UInt64) {
+    ///   - klSchedule: KL warm-up and free bits (default: neither).
+    public init(model: VAE, learningRate: Float = 1e-3, batchSize: Int = 128, threads: Int = 1, seed: UInt64,
+                klSchedule: KLSchedule = KLSchedule()) {
         precondition(batchSize > 0, "Trainer: batch size must be positive")
         precondition(threads > 0, "Trainer: thread count must be positive")
         self.model = model
@@ -119,6 +153,7 @@ public final class Trainer {
         self.threads = threads
         streams = SeedStreams(seed: seed)
         generator = streams.training
+        self.klSchedule = klSchedule
         workers = (0..<threads).map { index in Worker(model: index == 0 ? model : VAE(sharingValuesOf: model)) }
         batchNoise = Tensor(shape: [batchSize, model.configuration.latent])
         BLAS.setThreadCount(1)
@@ -134,7 +169,12 @@ public final class Trainer {
         var optimizerSeconds = 0.0
         var totals = LossTotals()
         let start = DispatchTime.now().uptimeNanoseconds
-        var timings = forEachBatch(of: schedule, data: data, generator: &generator, backward: true) { batch, plan in
+        let batchesPerEpoch = schedule.batchCount
+        var timings = forEachBatch(of: schedule, data: data, generator: &generator, backward: true, klTerm: { plan in
+            plan.setKLTerm(weight: self.model.configuration.beta
+                               * self.klSchedule.warmupFactor(step: self.optimizer.step, batchesPerEpoch: batchesPerEpoch),
+                           freeBits: self.klSchedule.freeBits)
+        }) { batch, plan in
             let t0 = DispatchTime.now().uptimeNanoseconds
             applyGradients(plan)
             optimizerSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
@@ -160,7 +200,9 @@ public final class Trainer {
         var noiseGenerator = noiseSeed.map { SeededGenerator(seed: $0) } ?? streams.evaluation(afterEpochs: epochsCompleted)
         let schedule = BatchSchedule.sequential(count: data.count, batchSize: batchSize)
         var totals = LossTotals()
-        _ = forEachBatch(of: schedule, data: data, generator: &noiseGenerator, backward: false) { _, plan in
+        _ = forEachBatch(of: schedule, data: data, generator: &noiseGenerator, backward: false, klTerm: { plan in
+            plan.setKLTerm(weight: self.model.configuration.beta, freeBits: 0)
+        }) { _, plan in
             totals.add(LossTotals(plan))
         }
         return totals.summary
@@ -170,10 +212,12 @@ public final class Trainer {
 
     /// The one batch loop of training and evaluation: for each batch of `schedule`, writes the batch's
     /// inputs, labels and noise into the workers' graphs, runs forward (and backward), then calls
-    /// `body` with the batch's 0-based index and its plan. Returns the time spent preparing batches and
-    /// in the passes (the optimizer's share is the caller's to fill in).
+    /// `body` with the batch's 0-based index and its plan. `klTerm` sets the KL term's weight and floor
+    /// before each pass. Returns the time spent preparing batches and in the passes (the optimizer's
+    /// share is the caller's to fill in).
     private func forEachBatch(of schedule: BatchSchedule, data: TrainingData, generator: inout SeededGenerator,
-                              backward: Bool, _ body: (Int, BatchPlan) -> Void) -> StepTimings {
+                              backward: Bool, klTerm: (BatchPlan) -> Void,
+                              _ body: (Int, BatchPlan) -> Void) -> StepTimings {
         var timings = StepTimings()
         precondition(data.featureCount == model.configuration.inputSize,
                      "Trainer: data has \(data.featureCount) features, the model \(model.configuration.inputSize)")
@@ -182,6 +226,7 @@ public final class Trainer {
                 let indices = UnsafeBufferPointer(rebasing: order[schedule.range(ofBatch: b)])
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let plan = prepare(indices: indices, data: data, generator: &generator)
+                klTerm(plan)
                 let t1 = DispatchTime.now().uptimeNanoseconds
                 run(plan, backward: backward)
                 let t2 = DispatchTime.now().uptimeNanoseconds
@@ -232,10 +277,18 @@ public final class Trainer {
     }
 
     /// Runs every active worker's forward (and backward) pass, in parallel when there is more than one.
+    /// With free bits on several workers, all forward passes finish first, so that which latent
+    /// dimensions are above the floor is decided on the whole batch before any backward pass.
     private func run(_ plan: BatchPlan, backward: Bool) {
         if plan.graphs.count == 1 {
             plan.graphs[0].forward()
             if backward { plan.graphs[0].backward() }
+            return
+        }
+        if backward && plan.batchKLFloor != nil {
+            DispatchQueue.concurrentPerform(iterations: plan.graphs.count) { w in plan.graphs[w].forward() }
+            plan.decideKLFloor()
+            DispatchQueue.concurrentPerform(iterations: plan.graphs.count) { w in plan.graphs[w].backward() }
             return
         }
         DispatchQueue.concurrentPerform(iterations: plan.graphs.count) { w in

@@ -125,9 +125,14 @@ public struct VAEOutput {
     public let latent: Tensor
     /// The summed reconstruction loss (scalar).
     public let reconstructionLoss: Tensor
+    /// The KL divergence of each latent dimension, summed over the batch, [latent].
+    public let klPerDimension: Tensor
     /// The summed KL divergence (scalar).
     public let kl: Tensor
-    /// reconstructionLoss + β · kl (scalar).
+    /// The KL term of the objective, w · Σ_j max(f, KL_j), with w and f from `VAEGraph.klControl`
+    /// (β and no floor by default: β · kl) (scalar).
+    public let klPenalty: Tensor
+    /// reconstructionLoss + klPenalty: the objective training minimises (scalar).
     public let loss: Tensor
 }
 
@@ -145,6 +150,9 @@ public final class VAEGraph: @unchecked Sendable {
     /// One-hot labels, [batch, classes], for a conditional model.
     public let labels: Tensor?
     public let output: VAEOutput
+    /// The KL term's weight w and floor f (KL warm-up and free bits), read at every pass; by default
+    /// w = β and no floor, so the objective is the reference's reconstruction + β · KL.
+    public let klControl: FlooredSumControl
     private let tape: Tape
 
     /// Records the forward pass.
@@ -189,10 +197,15 @@ public final class VAEGraph: @unchecked Sendable {
             reconstructionLoss = c.loss == .mse ? tape.squaredErrorSum(logits, target: input)
                                                 : tape.absoluteErrorSum(logits, target: input)
         }
-        let kl = tape.gaussianKL(mean: mean, logVariance: logVariance)
-        let loss = tape.add(reconstructionLoss, tape.scale(kl, by: c.beta))
+        let klControl = FlooredSumControl(weight: c.beta)
+        self.klControl = klControl
+        let klPerDimension = tape.gaussianKLPerDimension(mean: mean, logVariance: logVariance)
+        let kl = tape.sum(klPerDimension)
+        let klPenalty = tape.flooredSum(klPerDimension, control: klControl)
+        let loss = tape.add(reconstructionLoss, klPenalty)
         output = VAEOutput(logits: logits, reconstruction: reconstruction, mean: mean, logVariance: logVariance,
-                           latent: z, reconstructionLoss: reconstructionLoss, kl: kl, loss: loss)
+                           latent: z, reconstructionLoss: reconstructionLoss, klPerDimension: klPerDimension, kl: kl,
+                           klPenalty: klPenalty, loss: loss)
     }
 
     /// The matrix products one forward and backward pass runs (see `Tape.matrixProducts`).

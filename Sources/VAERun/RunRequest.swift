@@ -21,6 +21,9 @@ public struct RunRequest: Sendable {
     public var seed: UInt64?
     public var threads: Int?
     public var sampleEvery: Int?
+    /// KL warm-up epochs and free bits (nats per latent dimension).
+    public var klWarmupEpochs: Int?
+    public var freeBits: Float?
     /// The run folder to write (default: the next `runs/run-NNN`, or the resumed run's).
     public var out: String?
     /// A run folder or model file to continue.
@@ -103,6 +106,8 @@ public struct TrainingPlan {
         if let v = r.learningRate { training.learningRate = v }
         if let v = r.seed { training.seed = v }
         if let v = r.sampleEvery { training.sampleEvery = v }
+        if let v = r.klWarmupEpochs { training.klSchedule.warmupEpochs = v }
+        if let v = r.freeBits { training.klSchedule.freeBits = v }
         if let v = r.threads { training.threads = v } else if saved == nil { training.threads = defaultThreads }
 
         let loss = r.loss ?? saved?.model.loss ?? (isRoll ? .mse : .bce)

@@ -35,17 +35,42 @@ public struct TrainingSettings: Codable, Equatable, Sendable {
     /// Swiss roll: points in the training set and noise level.
     public var swissRollCount: Int
     public var swissRollNoise: Float
+    /// KL warm-up (epochs) and free bits (nats per dimension); absent in files from before they existed.
+    public var klSchedule: KLSchedule
+
+    enum CodingKeys: String, CodingKey {
+        case dataset, dataFolder, dataDescription, limit, scaling, batchSize, learningRate, seed, threads, sampleEvery
+        case swissRollCount, swissRollNoise, klSchedule
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dataset = try c.decode(DatasetKind.self, forKey: .dataset)
+        dataFolder = try c.decodeIfPresent(String.self, forKey: .dataFolder)
+        dataDescription = try c.decode(String.self, forKey: .dataDescription)
+        limit = try c.decodeIfPresent(Int.self, forKey: .limit)
+        scaling = try c.decode(PixelScaling.self, forKey: .scaling)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        learningRate = try c.decode(Float.self, forKey: .learningRate)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        threads = try c.decode(Int.self, forKey: .threads)
+        sampleEvery = try c.decode(Int.self, forKey: .sampleEvery)
+        swissRollCount = try c.decode(Int.self, forKey: .swissRollCount)
+        swissRollNoise = try c.decode(Float.self, forKey: .swissRollNoise)
+        klSchedule = try c.decodeIfPresent(KLSchedule.self, forKey: .klSchedule) ?? KLSchedule()
+    }
 
     /// - Parameters: the defaults are the tool's: MNIST, unit scaling, batch 128, lr 1e-3, seed 1,
-    ///   1 thread, a sample grid every epoch, 20,000 Swiss-roll points with noise 0.5.
+    ///   1 thread, a sample grid every epoch, 20,000 Swiss-roll points with noise 0.5, no KL warm-up
+    ///   or free bits.
     public init(dataset: DatasetKind = .mnist, dataFolder: String? = nil, dataDescription: String = "",
                 limit: Int? = nil, scaling: PixelScaling = .unit, batchSize: Int = 128,
                 learningRate: Float = 1e-3, seed: UInt64 = 1, threads: Int = 1, sampleEvery: Int = 1,
-                swissRollCount: Int = 20_000, swissRollNoise: Float = 0.5) {
+                swissRollCount: Int = 20_000, swissRollNoise: Float = 0.5, klSchedule: KLSchedule = KLSchedule()) {
         self.dataset = dataset; self.dataFolder = dataFolder; self.dataDescription = dataDescription
         self.limit = limit; self.scaling = scaling; self.batchSize = batchSize; self.learningRate = learningRate
         self.seed = seed; self.threads = threads; self.sampleEvery = sampleEvery
-        self.swissRollCount = swissRollCount; self.swissRollNoise = swissRollNoise
+        self.swissRollCount = swissRollCount; self.swissRollNoise = swissRollNoise; self.klSchedule = klSchedule
     }
 
     /// The run's named random streams.

@@ -50,7 +50,8 @@ public final class TrainingSession {
                                                            differences: ["the saved configuration differs from the run's"])
             }
             model = saved.model
-            trainer = Trainer(model: model, learningRate: t.learningRate, batchSize: t.batchSize, threads: t.threads, seed: t.seed)
+            trainer = Trainer(model: model, learningRate: t.learningRate, batchSize: t.batchSize, threads: t.threads, seed: t.seed,
+                              klSchedule: t.klSchedule)
             try Checkpoint.restoreTrainerState(into: trainer, from: resume.trainerStateURL)
             // The two files are written one after the other; a run stopped between the writes leaves
             // them at different epochs, and resuming from such a pair would not be exact.
@@ -64,7 +65,8 @@ public final class TrainingSession {
         } else {
             var generator = t.streams.initialisation
             model = VAE(configuration: settings.model, generator: &generator)
-            trainer = Trainer(model: model, learningRate: t.learningRate, batchSize: t.batchSize, threads: t.threads, seed: t.seed)
+            trainer = Trainer(model: model, learningRate: t.learningRate, batchSize: t.batchSize, threads: t.threads, seed: t.seed,
+                              klSchedule: t.klSchedule)
         }
         try run.create()
         do {

@@ -37,6 +37,14 @@ struct Train: ParsableCommand {
     var beta: Float?
     @Flag(help: "Train a conditional VAE (the one-hot label goes to the encoder and decoder).")
     var conditional = false
+    @Option(name: .customLong("kl-warmup"), parsing: .unconditional,
+            help: ArgumentHelp("KL warm-up: beta rises linearly from 0 over the first N epochs, per batch (default 0: off).",
+                               valueName: "epochs"))
+    var klWarmup: Int?
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Free bits: each latent dimension's KL, averaged over the batch, counts as at least this many nats (default 0: off).",
+                               valueName: "nats"))
+    var freeBits: Float?
 
     // Data
     @Option(help: ArgumentHelp("A folder of MNIST-style IDX files (train-images-idx3-ubyte[.gz], ...).", valueName: "dir"))
@@ -75,6 +83,10 @@ struct Train: ParsableCommand {
         if let limit, limit <= 0 { throw ValidationError("--limit must be at least 1 (got \(limit)).") }
         if let threads, !(1...64).contains(threads) { throw ValidationError("--threads must be between 1 and 64 (got \(threads)).") }
         guard logInterval > 0 else { throw ValidationError("--log-interval must be at least 1 (got \(logInterval)).") }
+        if let klWarmup, klWarmup < 0 { throw ValidationError("--kl-warmup must be 0 or more epochs (got \(klWarmup)).") }
+        if let freeBits, !(freeBits >= 0 && freeBits.isFinite) {
+            throw ValidationError("--free-bits must be a number of nats ≥ 0 (got \(freeBits)).")
+        }
         if let sampleEvery, sampleEvery < 0 { throw ValidationError("--sample-every must be 0 or more (got \(sampleEvery)).") }
         if loss == .bce, let output, output != .sigmoid {
             throw ValidationError("--loss bce needs --output sigmoid; use --loss mse or l1 with --output \(output.rawValue).")
@@ -102,6 +114,8 @@ struct Train: ParsableCommand {
         request.seed = seed
         request.threads = threads
         request.sampleEvery = sampleEvery
+        request.klWarmupEpochs = klWarmup
+        request.freeBits = freeBits
         request.out = out
         request.resume = resume
         let session = try TrainingSession(plan: TrainingPlan.make(request))
@@ -146,7 +160,10 @@ struct Train: ParsableCommand {
             + "\(m.output.rawValue) output, \(m.loss.rawValue) loss, beta \(m.beta); "
             + "\(formatCount(session.model.parameterCount)) parameters")
         let resumed = session.nextEpoch > 1 ? ", resuming after epoch \(session.nextEpoch - 1)" : ""
+        var extras = ""
+        if t.klSchedule.warmupEpochs > 0 { extras += ", KL warm-up \(t.klSchedule.warmupEpochs) epochs" }
+        if t.klSchedule.freeBits > 0 { extras += ", free bits \(t.klSchedule.freeBits) nats" }
         say("Run: \(displayPath(session.run.url)) (batch \(t.batchSize), lr \(t.learningRate), seed \(t.seed), "
-            + "threads \(t.threads)\(resumed))")
+            + "threads \(t.threads)\(extras)\(resumed))")
     }
 }

@@ -137,6 +137,37 @@ struct OpGradientTests {
         }
     }
 
+    @Test("Gaussian KL per latent dimension, and its sum equals the scalar KL")
+    func klPerDimension() {
+        expectGradients([GradientCheck.tensor([3, 4], seed: 29), GradientCheck.tensor([3, 4], seed: 30)]) { tape, t in
+            tape.gaussianKLPerDimension(mean: t[0], logVariance: t[1])
+        }
+        let mean = GradientCheck.tensor([5, 3], seed: 31), logVariance = GradientCheck.tensor([5, 3], seed: 32)
+        let tape = Tape()
+        let total = tape.gaussianKL(mean: mean, logVariance: logVariance).values[0]
+        let parts = tape.gaussianKLPerDimension(mean: mean, logVariance: logVariance).values
+        #expect(abs(parts.reduce(0, +) - total) <= 1e-5 * abs(total))
+    }
+
+    @Test("floored sum: elements below the floor pass no gradient, the weight scales the rest")
+    func flooredSum() {
+        // Values at least 0.05 from the floor 0.1, so a central difference never crosses it.
+        let x = Tensor(shape: [4], values: [-0.5, 0.3, 0.02, 0.9], requiresGrad: true)
+        let control = FlooredSumControl(weight: 2.5, floor: 0.1)
+        expectGradients([x]) { tape, t in tape.flooredSum(t[0], control: control) }
+        let tape = Tape()
+        let y = tape.flooredSum(x, control: control)
+        #expect(abs(y.values[0] - 2.5 * (0.1 + 0.3 + 0.1 + 0.9)) < 1e-6)
+        x.zeroGrad()
+        tape.backward(from: y)
+        #expect(x.gradient == [0, 2.5, 0, 2.5])
+        // Decisions made elsewhere (a whole batch split over workers) override the local comparison.
+        control.counts = [true, false, true, false]
+        x.zeroGrad()
+        tape.backward(from: y)
+        #expect(x.gradient == [2.5, 0, 2.5, 0])
+    }
+
     @Test("a gradient check catches a wrong gradient")
     func checkerCanFail() {
         // scale by 2 forward, but pretend the op is x ↦ 3x: compare scale(2)'s gradient with scale(3)'s values.

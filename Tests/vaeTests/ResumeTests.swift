@@ -67,4 +67,28 @@ struct ResumeTests {
             #expect(metrics.map { $0["epoch"] } == [1, 2])
         }
     }
+
+    @Test("KL warm-up and free bits: shown, stored, and resumed exactly across the end of the warm-up")
+    func warmupResume() throws {
+        try withSandbox { sandbox in
+            let common = ["--limit", "256", "--threads", "2", "--seed", "5", "--kl-warmup", "2", "--free-bits", "0.25",
+                          "--sample-every", "0"]
+            let straight = try sandbox.vaeSucceeds(arguments: ["train", "--epochs", "3"] + common + ["--out", "A"])
+            #expect(straight.stdout.contains("KL warm-up 2 epochs") && straight.stdout.contains("free bits 0.25 nats"),
+                    "\(straight)")
+            try sandbox.vaeSucceeds(arguments: ["train", "--epochs", "1"] + common + ["--out", "B"])
+            let resumed = try sandbox.vaeSucceeds("train", "--resume", "B", "--epochs", "2")
+            #expect(resumed.stdout.contains("KL warm-up 2 epochs"), "the resumed run keeps its schedule\n\(resumed)")
+            for file in ["model.safetensors", "trainer-state.safetensors"] {
+                #expect(try sandbox.data("A/\(file)") == sandbox.data("B/\(file)"), "A/\(file) and B/\(file) differ")
+            }
+            let config = try JSONSerialization.jsonObject(with: try sandbox.data("A/config.json")) as? [String: Any]
+            let schedule = (config?["training"] as? [String: Any])?["klSchedule"] as? [String: Any]
+            #expect((schedule?["warmupEpochs"] as? NSNumber)?.intValue == 2, "config.json: \(String(describing: config))")
+            // Without warm-up or free bits the same seed trains another model.
+            try sandbox.vaeSucceeds("train", "--epochs", "1", "--limit", "256", "--threads", "2", "--seed", "5",
+                                    "--sample-every", "0", "--out", "C")
+            #expect(try sandbox.data("B/model.safetensors") != sandbox.data("C/model.safetensors"))
+        }
+    }
 }
