@@ -32,4 +32,8 @@ public struct SeedStreams: Sendable, Equatable {
 
     /// The Swiss roll's training and test points.
     public var swissRollData: SeededGenerator { SeededGenerator(seed: seed &+ 0x5157_1550) }
+
+    /// The one binarization of evaluation images (`vae evaluate --binarize`, `vae score --binarize`):
+    /// fixed, whatever the run's seed, so that every evaluation of every model sees the same binary images.
+    public static var evaluationBinarization: SeededGenerator { SeededGenerator(seed: 0xB14A_A12E_0F1E_0001) }
 }

@@ -29,12 +29,16 @@ extension PixelNormalization {
 public enum RunDataError: Error, CustomStringConvertible, LocalizedError, Equatable {
     /// The examples do not have the size the model was trained on.
     case sizeMismatch(data: String, dataShape: String, modelShape: String)
+    /// The test split was asked for and the data has none.
+    case noTestSplit(data: String)
 
     public var description: String {
         switch self {
         case let .sizeMismatch(data, dataShape, modelShape):
             return "\(data) holds \(dataShape) but the model was trained on \(modelShape); "
                 + "pass --data with examples of that size."
+        case let .noTestSplit(data):
+            return "\(data) has no test split (t10k-images-idx3-ubyte); pass --split train, or a folder with test files."
         }
     }
 
@@ -58,6 +62,8 @@ public struct RunData {
     /// Examples that are scored or shown rather than trained on: the test split, or the training split
     /// (scaled for evaluation) when there is none.
     public let evaluationExamples: EvaluationExamples
+    /// The training split scaled for evaluation (deterministic, never dynamically binarized).
+    public let evaluationTrain: TrainingData
     /// How many training points scatter plots show.
     public static let plottedPoints = 4000
 
@@ -77,7 +83,8 @@ public struct RunData {
                 ?? EvaluationExamples(data: dataset.train.withScaling(evaluationScaling), split: "training")
             return RunData(train: dataset.train.withScaling(t.scaling), test: test, imageHeight: dataset.height,
                            imageWidth: dataset.width, description: "\(location.description): \(dataset.summary)",
-                           sourceName: location.description, points: nil, evaluationExamples: examples)
+                           sourceName: location.description, points: nil, evaluationExamples: examples,
+                           evaluationTrain: dataset.train.withScaling(evaluationScaling))
         case .swissRoll:
             var generator = t.streams.swissRollData
             let count = t.limit.map { min($0, t.swissRollCount) } ?? t.swissRollCount
@@ -94,10 +101,22 @@ public struct RunData {
             return RunData(train: roll.dataset, test: testSet, imageHeight: nil, imageWidth: nil,
                            description: "Swiss roll: \(formatCount(count)) training and \(formatCount(test.count)) test points, noise \(t.swissRollNoise)",
                            sourceName: "Swiss roll", points: Array(roll.points.prefix(2 * plottedPoints)),
-                           evaluationExamples: EvaluationExamples(data: testSet, split: "test"))
+                           evaluationExamples: EvaluationExamples(data: testSet, split: "test"),
+                           evaluationTrain: roll.dataset)
         }
     }
 
+
+    /// The examples of `split`, scaled for evaluation.
+    /// - Throws: `RunDataError.noTestSplit` when the test split is asked for and the folder has none.
+    public func examples(of split: DataSplit) throws -> EvaluationExamples {
+        switch split {
+        case .train: return EvaluationExamples(data: evaluationTrain, split: "training")
+        case .test:
+            guard let test else { throw RunDataError.noTestSplit(data: sourceName) }
+            return EvaluationExamples(data: test, split: "test")
+        }
+    }
 
     /// Checks that the examples have the size `model` was trained on.
     public func requireFits(_ model: VAEConfiguration) throws {

@@ -68,15 +68,17 @@ func formatFixed(_ value: Double, decimals: Int) -> String {
 
 /// What one progress line shows.
 struct ProgressLineContent: Equatable, Sendable {
-    /// Current epoch, 1-based.
-    var epoch: Int
-    /// Total number of epochs.
-    var epochCount: Int
-    /// Batches finished in this epoch.
+    /// What is running, e.g. `epoch 3/10`.
+    var title: String
+    /// Units finished so far (batches of an epoch, images of an evaluation).
     var completedBatches: Int
-    /// Batches in this epoch.
+    /// Units in all.
     var totalBatches: Int
-    /// Loss to show (e.g. the running mean over the epoch).
+    /// The units' name, e.g. `batches`.
+    var unit: String = "batches"
+    /// The value's name, e.g. `loss`.
+    var valueName: String = "loss"
+    /// Value to show (e.g. the running mean loss over the epoch); NaN shows none.
     var loss: Double
     /// Training throughput.
     var imagesPerSecond: Double
@@ -96,14 +98,14 @@ struct ProgressLineContent: Equatable, Sendable {
 ///   - maximumBarWidth: widest bar, in cells between the brackets; default 30.
 func renderProgressLine(_ content: ProgressLineContent, width: Int, maximumBarWidth: Int = 30) -> String {
     let available = max(width - 1, 0)
-    let epochField = "epoch \(content.epoch)/\(content.epochCount)"
+    let epochField = content.title
     let rate = content.imagesPerSecond.isFinite ? Int(content.imagesPerSecond.rounded()) : 0
     let fields = [
-        "\(content.completedBatches)/\(content.totalBatches) batches",
-        "loss \(formatFixed(content.loss, decimals: 2))",
+        "\(formatCount(content.completedBatches))/\(formatCount(content.totalBatches)) \(content.unit)",
+        content.loss.isNaN ? nil : "\(content.valueName) \(formatFixed(content.loss, decimals: 2))",
         "\(formatCount(rate)) img/s",
         "ETA \(content.remainingSeconds.map { formatDuration(seconds: $0) } ?? "--:--")",
-    ]
+    ].compactMap { $0 }
     let suffix = fields.joined(separator: "  ")
     // "epoch 3/10 [" + bar + "] " + suffix
     let barCells = min(maximumBarWidth, available - epochField.count - suffix.count - 4)
@@ -138,8 +140,9 @@ func renderProgressLine(_ content: ProgressLineContent, width: Int, maximumBarWi
 /// bar.finish()
 /// ```
 final class ProgressBar {
-    private let epoch: Int
-    private let epochCount: Int
+    private let title: String
+    private let unit: String
+    private let valueName: String
     private let totalBatches: Int
     private let fileDescriptor: Int32
     private let drawsOnTerminal: Bool
@@ -156,13 +159,22 @@ final class ProgressBar {
     ///   - totalBatches: batches in this epoch, at least 1.
     ///   - fileDescriptor: where to draw; default `STDERR_FILENO`.
     ///   - minimumRedrawInterval: shortest time between redraws; default 100 ms (≤ 10 per second).
-    init(epoch: Int, epochCount: Int, totalBatches: Int,
-         fileDescriptor: Int32 = STDERR_FILENO,
-         minimumRedrawInterval: Duration = .milliseconds(100)) {
-        precondition(totalBatches >= 1, "an epoch needs at least one batch, got \(totalBatches)")
-        self.epoch = epoch
-        self.epochCount = epochCount
-        self.totalBatches = totalBatches
+    convenience init(epoch: Int, epochCount: Int, totalBatches: Int,
+                     fileDescriptor: Int32 = STDERR_FILENO,
+                     minimumRedrawInterval: Duration = .milliseconds(100)) {
+        self.init(title: "epoch \(epoch)/\(epochCount)", total: totalBatches, fileDescriptor: fileDescriptor,
+                  minimumRedrawInterval: minimumRedrawInterval)
+    }
+
+    /// Starts timing any job of `total` units, e.g. `ProgressBar(title: "k = 1,000", total: 10_000,
+    /// unit: "images", valueName: "NLL")`.
+    init(title: String, total: Int, unit: String = "batches", valueName: String = "loss",
+         fileDescriptor: Int32 = STDERR_FILENO, minimumRedrawInterval: Duration = .milliseconds(100)) {
+        precondition(total >= 1, "a progress bar needs at least one unit, got \(total)")
+        self.title = title
+        self.unit = unit
+        self.valueName = valueName
+        self.totalBatches = total
         self.fileDescriptor = fileDescriptor
         self.drawsOnTerminal = isTerminal(fileDescriptor)
         self.minimumRedrawInterval = minimumRedrawInterval
@@ -185,7 +197,7 @@ final class ProgressBar {
         let remaining: Double? = completed > 0
             ? elapsed / Double(completed) * Double(max(totalBatches - completed, 0)) : nil
         let content = ProgressLineContent(
-            epoch: epoch, epochCount: epochCount, completedBatches: completed, totalBatches: totalBatches,
+            title: title, completedBatches: completed, totalBatches: totalBatches, unit: unit, valueName: valueName,
             loss: loss, imagesPerSecond: imagesPerSecond, remainingSeconds: remaining)
         let line = renderProgressLine(content, width: terminalWidth(of: fileDescriptor))
         emit("\r\u{1B}[2K" + line)
