@@ -33,7 +33,7 @@ public struct ImageLikelihood: Sendable, Equatable {
 }
 
 /// What `LikelihoodEstimator.estimate` returns for a set of examples.
-public struct LikelihoodEstimates: Sendable {
+public struct LikelihoodEstimates: Sendable, Equatable {
     /// Latent dimensions L.
     public let latent: Int
     /// Samples k per example.
@@ -87,8 +87,9 @@ public struct LikelihoodEstimates: Sendable {
 ///
 /// **Draws.** Example number n (its position in the input plus `firstIndex`) draws from its own
 /// generator, `LikelihoodEstimator.generator(seed:imageIndex:)`: ε_1, ε_2, … ε_k in order, each
-/// one `fillNormal` of L values. So every example's samples depend only on the seed and n — not on
-/// the thread count, on how examples are split across calls, or on `maxRows`.
+/// L values from ⌈L/2⌉ words of it by `NormalNoise` (vectorised Box–Muller). So every example's
+/// samples depend only on the seed and n — not on the thread count, on how examples are split
+/// across calls, or on `maxRows`.
 ///
 /// **Computation.** No tape: the forward passes run on raw buffers with sgemm (weights read in
 /// place, [out, in]). Examples are taken in groups of G = max(1, ⌊maxRows / k⌋) (G = 1 when
@@ -205,6 +206,7 @@ public final class LikelihoodEstimator: @unchecked Sendable {
         let queue = GroupQueue(groups: groupCount, imagesPerGroup: imagesPerGroup, images: count, progress: progress)
         let workers = self.workers
         let work = { @Sendable (w: Int) in
+            workers[w].prepareOutput()
             while let images = queue.next() {
                 workers[w].run(job, images: images)
                 queue.finished(images.count)
@@ -240,11 +242,12 @@ struct DenseLayer {
         inputs = layer.inputSize; outputs = layer.outputSize
     }
 
-    /// y[rows, outputs] = x[rows, inputs] · Wᵀ, without the bias.
+    /// y[rows, outputs] = x[rows, inputs] · Wᵀ + beta · y (beta 0: without the bias; beta 1: added to
+    /// what y holds, for example the bias in every row).
     @inline(__always)
-    func product(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+    func product(_ x: UnsafePointer<Float>, rows: Int, beta: Float = 0, into y: UnsafeMutablePointer<Float>) {
         gemm(transposeA: .none, transposeB: .transposed, m: rows, n: outputs, k: inputs,
-             a: x, lda: inputs, b: weight, ldb: inputs, c: y, ldc: outputs)
+             a: x, lda: inputs, b: weight, ldb: inputs, beta: beta, c: y, ldc: outputs)
     }
 
     /// y = f(x · Wᵀ + b): one sgemm, then bias and activation row by row while the row is in cache.
@@ -350,7 +353,8 @@ final class EstimatorWorker: @unchecked Sendable {
     private let rowPriorRatio: UnsafeMutablePointer<Double>
     private let rowImage: UnsafeMutablePointer<Int>
     private let noise: UnsafeMutablePointer<Float>
-    private let scratch: UnsafeMutablePointer<Float>
+    private let noiseRadius: UnsafeMutablePointer<Float>
+    private let noiseAngle: UnsafeMutablePointer<Float>
     private var allocations: [UnsafeMutableRawPointer] = []
 
     init(plan: ForwardPlan, images: Int, rows: Int) {
@@ -390,12 +394,20 @@ final class EstimatorWorker: @unchecked Sendable {
         rowImage.initialize(repeating: 0, count: max(rows, 1))
         allocations.append(UnsafeMutableRawPointer(rowImage))
         self.rowImage = rowImage
-        noise = floats(c.latent)
-        scratch = floats(c.inputSize)
+        noise = floats(rows * c.latent)
+        noiseRadius = floats(rows * ((c.latent + 1) / 2))
+        noiseAngle = floats(rows * ((c.latent + 1) / 2))
         self.allocations = allocations
     }
 
     deinit { for p in allocations { p.deallocate() } }
+
+    /// Writes the output layer's bias into every row of `output`, once per `estimate` call; from
+    /// then on the likelihood kernel restores each row to the bias after reading it.
+    func prepareOutput() {
+        let d = plan.output.outputs
+        for r in 0..<rows { (output + r * d).update(from: plan.output.bias, count: d) }
+    }
 
     /// Estimates examples `range` of `job` (at most `images` of them): encode, then stream their
     /// (example, sample) rows through the decoder in passes of at most `rows`.
@@ -450,25 +462,29 @@ final class EstimatorWorker: @unchecked Sendable {
         while image < n {
             var filled = 0
             while filled < rows && image < n {
-                // z = μ + σ ⊙ ε; log p(z) − log q(z|x) = Σ_j [−½ z_j² + ½ logσ²_j + ½ ε_j²].
-                generator.fillNormal(UnsafeMutableBufferPointer(start: noise, count: latent))
-                let z = decoderInput + filled * decoderWidth
+                // The next run of samples of one example: ε from its generator, then for each
+                // z = μ + σ ⊙ ε and log p(z) − log q(z|x) = Σ_j [−½ z_j² + ½ logσ²_j + ½ ε_j²].
+                let run = min(rows - filled, k - sample)
+                NormalNoise.fill(noise + filled * latent, samples: run, latent: latent, generator: &generator,
+                                 radius: noiseRadius, angle: noiseAngle)
                 let mu = mean + image * latent, sigma = standardDeviation + image * latent
-                var ratio = halfLogVarianceSum[image]
-                for j in 0..<latent {
-                    let e = noise[j]
-                    let value = mu[j] + sigma[j] * e
-                    z[j] = value
-                    ratio += 0.5 * (Double(e) * Double(e) - Double(value) * Double(value))
+                for r in filled..<(filled + run) {
+                    let z = decoderInput + r * decoderWidth, e = noise + r * latent
+                    var ratio = halfLogVarianceSum[image]
+                    for j in 0..<latent {
+                        let value = mu[j] + sigma[j] * e[j]
+                        z[j] = value
+                        ratio += 0.5 * (Double(e[j]) * Double(e[j]) - Double(value) * Double(value))
+                    }
+                    if classes > 0 {
+                        (z + latent).update(repeating: 0, count: classes)
+                        z[latent + job.labels![range.lowerBound + image]] = 1
+                    }
+                    rowPriorRatio[r] = ratio
+                    rowImage[r] = image
                 }
-                if classes > 0 {
-                    (z + latent).update(repeating: 0, count: classes)
-                    z[latent + job.labels![range.lowerBound + image]] = 1
-                }
-                rowPriorRatio[filled] = ratio
-                rowImage[filled] = image
-                filled += 1
-                sample += 1
+                filled += run
+                sample += run
                 if sample == k {
                     image += 1
                     sample = 0
@@ -485,12 +501,14 @@ final class EstimatorWorker: @unchecked Sendable {
                 layer.forward(h, rows: filled, activation: c.activation, into: buffer)
                 h = UnsafePointer(buffer)
             }
-            plan.output.product(h, rows: filled, into: output)
+            // Every row of `output` holds the bias (see `prepareOutput`), so the product adds to it
+            // (beta = 1: no zeroing pass) and the kernel puts the bias back after reading a row.
+            plan.output.product(h, rows: filled, beta: 1, into: output)
             for r in 0..<filled {
                 let i = rowImage[r]
                 let logLikelihood = LikelihoodKernel.logLikelihood(
-                    loss: c.loss, activation: c.output.activation, row: output + r * d, bias: plan.output.bias,
-                    target: job.inputs + (range.lowerBound + i) * d, scratch: scratch, count: d)
+                    loss: c.loss, activation: c.output.activation, logits: output + r * d, bias: plan.output.bias,
+                    target: job.inputs + (range.lowerBound + i) * d, count: d)
                 let logWeight = logLikelihood + rowPriorRatio[r]
                 likelihoodSum[i] += logLikelihood
                 weightSum[i] += logWeight
@@ -524,16 +542,20 @@ final class EstimatorWorker: @unchecked Sendable {
     }
 }
 
-/// log p(x | z) for one row of decoder output, fused: bias, output activation, per-element terms
-/// and the sum, over one row kept in cache.
+/// log p(x | z) for one row of decoder output, fused: output activation, per-element terms and the
+/// sum in one pass over a row kept in cache, which also puts the bias back into the row.
 enum LikelihoodKernel {
     typealias V = SIMD16<Float>
+    typealias U = SIMD16<UInt32>
 
     static let halfLogPi = 0.5 * Foundation.log(Double.pi)
     static let log2 = Foundation.log(2.0)
 
     @inline(__always)
     static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+
+    @inline(__always)
+    static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
 
     /// Sums the 16 lanes in Double.
     @inline(__always)
@@ -543,59 +565,105 @@ enum LikelihoodKernel {
         return s
     }
 
+    /// |v|, by clearing the sign bits.
+    @inline(__always)
+    static func magnitude(_ v: V) -> V {
+        unsafeBitCast(unsafeBitCast(v, to: U.self) & U(repeating: 0x7FFF_FFFF), to: V.self)
+    }
+
+    /// 1 + e^−|l| for one vector, in (1, 2].
+    ///
+    /// y = −|l|·log₂e, clamped to ≥ −125 (below that e^−|l| < 2^−125 does not change 1 + t);
+    /// y = n + f with n = round(y) and |f| ≤ ½; 2^f = 1 + f·P(f) with the degree-5 minimax P of
+    /// Cephes `exp2f` (relative error 1.7e-7); 2^n from the exponent bits. The relative error of t,
+    /// about |y|·2^−24 from rounding y plus 2e-7, changes ln(1 + t) by at most t·that, below 1e-7.
+    @inline(__always)
+    static func onePlusExpNegativeAbs(_ l: V) -> V {
+        var y = magnitude(l) * -1.442_695_04
+        y = y.replacing(with: -125, where: y .< -125)
+        let shifted = y + 12_582_912            // 1.5·2^23: rounds y to an integer in the low bits
+        let n = shifted - 12_582_912
+        let f = y - n
+        var p = V(repeating: 1.535_336_188_319_500e-4)
+        p = p * f + 1.339_887_440_266_574e-3
+        p = p * f + 9.618_437_357_674_640e-3
+        p = p * f + 5.550_332_471_162_809e-2
+        p = p * f + 2.402_264_791_363_012e-1
+        p = p * f + 6.931_472_028_550_421e-1
+        let scale = unsafeBitCast((unsafeBitCast(shifted, to: U.self) &- 0x4B40_0000 &+ 127) &<< 23, to: V.self)
+        return (f * p + 1) * scale + 1
+    }
+
     /// log p(x | z) of one row.
     ///
     /// - Parameters:
     ///   - loss: picks the likelihood (see `LikelihoodEstimator`): bce → Bernoulli from the logits,
     ///     mse → Gaussian with variance ½, l1 → Laplace with scale 1.
     ///   - activation: the output activation (mse and l1 only; bce reads the logits).
-    ///   - row: the output product x̂ · Wᵀ without the bias, `count` values; overwritten (with the
-    ///     logits, then for mse and l1 with x̂).
+    ///   - logits: the output layer's values before its activation (bias included), `count` values;
+    ///     on return they are replaced by the bias.
     ///   - bias: the output layer's bias, `count` values.
     ///   - target: x, `count` values.
-    ///   - scratch: `count` floats of working space.
-    static func logLikelihood(loss: ReconstructionLoss, activation: Activation, row: UnsafeMutablePointer<Float>,
-                              bias: UnsafePointer<Float>, target x: UnsafePointer<Float>,
-                              scratch: UnsafeMutablePointer<Float>, count n: Int) -> Double {
-        for j in 0..<n { row[j] += bias[j] }
+    static func logLikelihood(loss: ReconstructionLoss, activation: Activation, logits row: UnsafeMutablePointer<Float>,
+                              bias: UnsafePointer<Float>, target x: UnsafePointer<Float>, count n: Int) -> Double {
         let w = V.scalarCount
         let full = n - n % w
         switch loss {
         case .bce:
-            // −Σ [max(l, 0) − l·x + ln(1 + e^−|l|)]
-            VectorMath.softplusOfNegativeAbs(row, scratch, n)
+            // −Σ [max(l, 0) − l·x + ln(1 + e^−|l|)], with Σ ln(1 + t) taken as ln Π (1 + t): one log per
+            // 512 values (each factor is in (1, 2], so a lane's product of 32 factors stays below 2^32
+            // and the Double product of 16 lanes below 2^512).
             var acc = V(repeating: 0)
+            var sum = 0.0
             var j = 0
             while j < full {
-                let l = load(row + j)
-                acc += l.replacing(with: 0, where: l .< 0) - l * load(x + j) + load(scratch + j)
-                j += w
+                let end = min(full, j + 32 * w)
+                var product = V(repeating: 1)
+                while j < end {
+                    let l = load(row + j)
+                    acc += l.replacing(with: 0, where: l .< 0) - l * load(x + j)
+                    product *= onePlusExpNegativeAbs(l)
+                    store(load(bias + j), row + j)
+                    j += w
+                }
+                var p = 1.0
+                for lane in 0..<w { p *= Double(product[lane]) }
+                sum += Foundation.log(p)
             }
-            var sum = total(acc)
-            while j < n { let l = row[j]; sum += Double(max(l, 0) - l * x[j] + scratch[j]); j += 1 }
+            sum += total(acc)
+            while j < n {
+                let l = Double(row[j])
+                sum += max(l, 0) - l * Double(x[j]) + Foundation.log1p(Foundation.exp(-abs(l)))
+                row[j] = bias[j]
+                j += 1
+            }
             return -sum
         case .mse:
             // −[Σ (x − x̂)² + (D/2) ln π]
             activation.apply(row, count: n)
             var acc = V(repeating: 0)
             var j = 0
-            while j < full { let e = load(x + j) - load(row + j); acc += e * e; j += w }
+            while j < full {
+                let e = load(x + j) - load(row + j)
+                acc += e * e
+                store(load(bias + j), row + j)
+                j += w
+            }
             var sum = total(acc)
-            while j < n { let e = x[j] - row[j]; sum += Double(e * e); j += 1 }
+            while j < n { let e = x[j] - row[j]; sum += Double(e * e); row[j] = bias[j]; j += 1 }
             return -(sum + Double(n) * halfLogPi)
         case .l1:
             // −[Σ |x − x̂| + D ln 2]
             activation.apply(row, count: n)
             var acc = V(repeating: 0)
             var j = 0
-            let magnitude = SIMD16<UInt32>(repeating: 0x7FFF_FFFF)
             while j < full {
-                let e = load(x + j) - load(row + j)
-                acc += unsafeBitCast(unsafeBitCast(e, to: SIMD16<UInt32>.self) & magnitude, to: V.self)
+                acc += magnitude(load(x + j) - load(row + j))
+                store(load(bias + j), row + j)
                 j += w
             }
             var sum = total(acc)
-            while j < n { sum += Double(abs(x[j] - row[j])); j += 1 }
+            while j < n { sum += Double(abs(x[j] - row[j])); row[j] = bias[j]; j += 1 }
             return -(sum + Double(n) * log2)
         }
     }

@@ -53,8 +53,8 @@ enum Reference {
         }
     }
 
-    /// One example's estimate, entirely in Double, with ε drawn as documented: k `fillNormal`s of
-    /// L values from `LikelihoodEstimator.generator(seed:imageIndex:)`.
+    /// One example's estimate, entirely in Double, with ε drawn as documented: k samples of
+    /// L values from `LikelihoodEstimator.generator(seed:imageIndex:)` (see `NormalNoise`).
     static func estimate(model: VAE, x: [Float], label: Int?, samples k: Int, seed: UInt64, imageIndex: Int) -> ImageLikelihood {
         let c = model.configuration
         let xs = x.map(Double.init)
@@ -67,15 +67,15 @@ enum Reference {
             kl -= 0.5 * term
         }
         var generator = LikelihoodEstimator.generator(seed: seed, imageIndex: imageIndex)
-        var eps = [Float](repeating: 0, count: c.latent)
+        var eps = [Double](repeating: 0, count: c.latent)
         var logWeights: [Double] = [], logLikelihoods: [Double] = []
         let halfLog2Pi = 0.5 * Foundation.log(2 * Double.pi)
         for _ in 0..<k {
-            eps.withUnsafeMutableBufferPointer { generator.fillNormal($0) }
+            normals(&eps, &generator)
             var logQ = 0.0, logP = 0.0
             var z = [Double](repeating: 0, count: c.latent)
             for j in 0..<c.latent {
-                let e = Double(eps[j])
+                let e = eps[j]
                 z[j] = mu[j] + Foundation.exp(0.5 * lv[j]) * e
                 logQ += -halfLog2Pi - 0.5 * lv[j] - 0.5 * e * e
                 logP += -halfLog2Pi - 0.5 * z[j] * z[j]
@@ -92,6 +92,16 @@ enum Reference {
         let meanLL = logLikelihoods.reduce(0, +) / Double(k)
         return ImageLikelihood(logLikelihood: lse - Foundation.log(Double(k)), elbo: meanLL - kl, reconstruction: -meanLL,
                                kl: kl, monteCarloELBO: logWeights.reduce(0, +) / Double(k))
+    }
+
+    /// One sample of normals as `NormalNoise` documents it, in Double: word q gives values 2q, 2q + 1.
+    static func normals(_ out: inout [Double], _ generator: inout SeededGenerator) {
+        for q in 0..<((out.count + 1) / 2) {
+            let (u1, u2) = NormalNoise.uniforms(generator.next())
+            let r = (-2 * Foundation.log(Double(u1))).squareRoot(), angle = 2 * Double.pi * Double(u2)
+            out[2 * q] = r * Foundation.cos(angle)
+            if 2 * q + 1 < out.count { out[2 * q + 1] = r * Foundation.sin(angle) }
+        }
     }
 
     /// log N(x; mean, covariance) through a Cholesky factorisation.
@@ -339,21 +349,26 @@ struct LikelihoodTests {
           arguments: [(ReconstructionLoss.bce, OutputActivation.sigmoid), (.mse, .sigmoid), (.mse, .tanh),
                       (.mse, .linear), (.l1, .linear), (.l1, .tanh)])
     func rowKernel(loss: ReconstructionLoss, output: OutputActivation) {
-        for n in [1, 16, 37, 784] {
+        for n in [1, 16, 37, 784, 1100] {
+          for spread: Float in [30, 3] {
             var g = SeededGenerator(seed: UInt64(n))
-            let raw = (0..<n).map { _ in (g.nextUniformFloat() - 0.5) * 30 }   // logits up to ±15 (and beyond via bias)
+            let raw = (0..<n).map { _ in (g.nextUniformFloat() - 0.5) * spread }   // up to ±15 (and more with the bias)
             let bias = (0..<n).map { _ in (g.nextUniformFloat() - 0.5) * 4 }
-            let x = (0..<n).map { _ in loss == .bce ? (g.nextUniformFloat() < 0.4 ? Float(1) : 0) : g.nextUniformFloat() * 2 - 1 }
-            var row = raw, scratch = [Float](repeating: 0, count: n)
-            let value = row.withUnsafeMutableBufferPointer { r in
-                scratch.withUnsafeMutableBufferPointer { s in
-                    LikelihoodKernel.logLikelihood(loss: loss, activation: output.activation, row: r.baseAddress!,
-                                                   bias: bias, target: x, scratch: s.baseAddress!, count: n)
-                }
+            // bce targets binary, or grey values in [0, 1] for n = 37; others in [−1, 1].
+            let x = (0..<n).map { _ in
+                loss == .bce ? (n == 37 ? g.nextUniformFloat() : (g.nextUniformFloat() < 0.4 ? Float(1) : 0))
+                             : g.nextUniformFloat() * 2 - 1
             }
-            let logits = zip(raw, bias).map { Double($0 + $1) }
+            var row = zip(raw, bias).map { $0 + $1 }
+            let logits = row.map(Double.init)
+            let value = row.withUnsafeMutableBufferPointer { r in
+                LikelihoodKernel.logLikelihood(loss: loss, activation: output.activation, logits: r.baseAddress!,
+                                               bias: bias, target: x, count: n)
+            }
+            #expect(row == bias, "the kernel puts the bias back into the row")
             let expected = Reference.logLikelihood(loss, output.activation, logits: logits, x: x.map(Double.init))
-            #expect(abs(value - expected) <= 2e-6 * abs(expected) + 1e-6, "n = \(n): \(value) vs \(expected)")
+            #expect(abs(value - expected) <= 2e-6 * abs(expected) + 1e-6, "n = \(n), spread \(spread): \(value) vs \(expected)")
+          }
         }
     }
 
@@ -380,6 +395,31 @@ struct LikelihoodTests {
             #expect(close(got.kl, expected.kl) && close(got.monteCarloELBO, expected.monteCarloELBO))
             let klSum = (0..<3).reduce(0.0) { $0 + result.klPerDimension[n * 3 + $1] }
             #expect(abs(klSum - got.kl) < 1e-12)
+        }
+    }
+
+    @Test("the vectorised normal noise follows its documented formula and has N(0, 1) moments")
+    func normalNoise() {
+        for latent in [1, 5, 20] {
+            let samples = 20_000 / latent + 3
+            var buffer = [Float](repeating: 0, count: samples * latent)
+            var g = SeededGenerator(seed: 6)
+            buffer.withUnsafeMutableBufferPointer { NormalNoise.fill($0, latent: latent, generator: &g) }
+            // The same words in Double.
+            var h = SeededGenerator(seed: 6)
+            var expected = [Double](repeating: 0, count: latent), worst = 0.0
+            for s in 0..<samples {
+                Reference.normals(&expected, &h)
+                for j in 0..<latent { worst = max(worst, abs(Double(buffer[s * latent + j]) - expected[j])) }
+            }
+            #expect(g == h, "one word per pair of values, ⌈L/2⌉ per sample")
+            #expect(worst < 2e-6, "latent \(latent): worst difference \(worst)")
+            let values = buffer.map(Double.init), n = Double(values.count)
+            let mean = values.reduce(0, +) / n
+            let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n
+            let kurtosis = values.reduce(0) { $0 + pow($1 - mean, 4) } / n / (variance * variance)
+            #expect(abs(mean) < 0.03 && abs(variance - 1) < 0.04 && abs(kurtosis - 3) < 0.15,
+                    "latent \(latent): mean \(mean), variance \(variance), kurtosis \(kurtosis)")
         }
     }
 
