@@ -95,14 +95,22 @@ public struct LikelihoodEstimates: Sendable, Equatable {
 /// place, [out, in]). Examples are taken in groups of G = max(1, ⌊maxRows / k⌋) (G = 1 when
 /// k > maxRows); a group is encoded at once, then its G·k (example, sample) rows go through the
 /// decoder in passes of at most P rows (P = G·k, or ⌈k / ⌈k / maxRows⌉⌉ when k > maxRows: an
-/// example's samples split evenly over passes), followed by one fused pass per row computing
-/// log p(x|z) from the output. Groups are dealt to `threads` workers, each with buffers of its own
-/// allocated once in `init`; OpenBLAS runs single-threaded. A group's results do not depend on
-/// which worker ran it, so the results are identical for every thread count.
+/// example's samples split evenly over passes). Hidden layers: sgemm, then bias and activation per
+/// row. Output layer: its buffer holds the bias in every row, the sgemm adds the product to it
+/// (beta = 1, no zeroing pass), and one fused vector pass per row computes log p(x|z) and writes
+/// the bias back. Groups are dealt to `threads` workers, each with buffers of its own allocated
+/// once in `init`; OpenBLAS runs single-threaded. A group's results do not depend on which worker
+/// ran it, so the results are identical for every thread count.
+///
+/// Speed (784-400-20 bce model, k = 1000, AMD EPYC Zen 3, one core): about 55 GFLOP/s counting
+/// the decoder and encoder products, 85–93 % of a plain sgemm of the same shapes; about 85 % of
+/// the time is in sgemm, 10 % in the likelihood pass.
 ///
 /// Accuracy: the forward pass is in Float; each row's Σ_d is accumulated in 16 Float lanes (about
-/// 49 terms each for D = 784) and then in Double; everything per example (prior and posterior
-/// terms, KL, log-sum-exp, means) is in Double.
+/// 49 terms each for D = 784) and then in Double (for bce, Σ_d ln(1 + e^−|l_d|) as the log of lane
+/// products, see `LikelihoodKernel`); a row's log p(x|z) agrees with a Double computation from the
+/// same logits to about 2e-6 relative (tested). Everything per example (prior and posterior terms,
+/// KL, log-sum-exp, means) is in Double.
 ///
 /// An estimator is not re-entrant: run one `estimate` at a time per instance.
 public final class LikelihoodEstimator: @unchecked Sendable {
@@ -128,9 +136,10 @@ public final class LikelihoodEstimator: @unchecked Sendable {
     ///   - samples: k, importance samples per example (≥ 1; 5000 in Burda et al.).
     ///   - threads: worker threads (default 1).
     ///   - seed: seeds the draws.
-    ///   - maxRows: the most rows one decoder pass takes (default 4096); buffers of each worker
-    ///     hold this many rows of every decoder layer.
-    public init(model: VAE, samples: Int, threads: Int = 1, seed: UInt64, maxRows: Int = 4096) {
+    ///   - maxRows: the most rows one decoder pass takes (default 1024: large enough for full-speed
+    ///     sgemm, small enough that a pass's output, 1024 × 784 floats = 3 MB, stays in cache for the
+    ///     likelihood pass); buffers of each worker hold this many rows of every decoder layer.
+    public init(model: VAE, samples: Int, threads: Int = 1, seed: UInt64, maxRows: Int = 1024) {
         precondition(samples >= 1, "LikelihoodEstimator: samples must be at least 1, got \(samples)")
         precondition(threads >= 1, "LikelihoodEstimator: threads must be at least 1, got \(threads)")
         precondition(maxRows >= 1, "LikelihoodEstimator: maxRows must be at least 1, got \(maxRows)")

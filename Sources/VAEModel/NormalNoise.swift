@@ -26,7 +26,8 @@ public enum NormalNoise {
     /// The uniforms (u₁, u₂) of one generator word.
     @inline(__always)
     public static func uniforms(_ word: UInt64) -> (Float, Float) {
-        (Float((word >> 32) + 1) * 0x1p-32, Float(word & 0xFFFF_FFFF) * 0x1p-32)
+        // Through Int64: a signed conversion is one instruction, an unsigned one a branch.
+        (Float(Int64(bitPattern: (word >> 32) + 1)) * 0x1p-32, Float(Int64(bitPattern: word & 0xFFFF_FFFF)) * 0x1p-32)
     }
 
     /// `samples` × `latent` draws into `out`, using `radius` and `angle` (samples × ⌈latent/2⌉ floats
@@ -67,6 +68,7 @@ public enum NormalNoise {
 
     typealias V = SIMD16<Float>
     typealias I = SIMD16<Int32>
+    typealias U = SIMD16<UInt32>
 
     @inline(__always)
     static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
@@ -93,13 +95,13 @@ public enum NormalNoise {
         cp = cp * z - 1.388_731_625_493_765e-3
         cp = cp * z + 4.166_664_568_298_827e-2
         let cosine = cp * z * z - 0.5 * z + 1
-        let swap = (quadrant & 1) .!= 0
-        let sinNegative = (quadrant & 2) .!= 0
-        let cosNegative = ((quadrant &+ 1) & 2) .!= 0
-        var s = sine.replacing(with: cosine, where: swap)
-        var c = cosine.replacing(with: sine, where: swap)
-        s = s.replacing(with: -s, where: sinNegative)
-        c = c.replacing(with: -c, where: cosNegative)
-        return (s, c)
+        // Quadrant fix-up with integer bit operations only: swap sin and cos in odd quadrants,
+        // negate sin in quadrants 2 and 3, cos in quadrants 1 and 2.
+        let q = unsafeBitCast(quadrant, to: U.self)
+        let swap = 0 &- (q & 1)
+        let sineBits = unsafeBitCast(sine, to: U.self), cosineBits = unsafeBitCast(cosine, to: U.self)
+        let s = ((sineBits & ~swap) | (cosineBits & swap)) ^ ((q & 2) &<< 30)
+        let c = ((cosineBits & ~swap) | (sineBits & swap)) ^ (((q &+ 1) & 2) &<< 30)
+        return (unsafeBitCast(s, to: V.self), unsafeBitCast(c, to: V.self))
     }
 }
