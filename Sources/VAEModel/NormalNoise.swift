@@ -25,7 +25,7 @@ public enum NormalNoise {
 
     /// The uniforms (u₁, u₂) of one generator word.
     @inline(__always)
-    public static func uniforms(_ word: UInt64) -> (Float, Float) {
+    static func uniforms(_ word: UInt64) -> (u1: Float, u2: Float) {
         // Through Int64: a signed conversion is one instruction, an unsigned one a branch.
         (Float(Int64(bitPattern: (word >> 32) + 1)) * 0x1p-32, Float(Int64(bitPattern: word & 0xFFFF_FFFF)) * 0x1p-32)
     }
