@@ -1,3 +1,4 @@
+import SeededRandom
 /// Which latent dimensions a VAE uses (Burda, Grosse & Salakhutdinov, 2016):
 /// A_u = Cov_x(E_q[z_u | x]), the variance over the data set of the encoder mean μ_u;
 /// unit u is active when A_u > threshold (0.01 in the paper).

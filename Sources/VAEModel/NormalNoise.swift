@@ -1,3 +1,4 @@
+import SeededRandom
 import TensorCore
 
 /// Standard normal noise for `LikelihoodEstimator`: Box–Muller on 32-bit uniforms, vectorised.

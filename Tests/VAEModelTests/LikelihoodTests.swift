@@ -2,6 +2,7 @@ import Foundation
 import MNISTData
 import NN
 import Testing
+import SeededRandom
 import TensorCore
 @testable import VAEModel
 
