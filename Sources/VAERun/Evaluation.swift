@@ -35,8 +35,10 @@ public struct EvaluationInputs {
     public let count: Int
     /// "test" or "training".
     public let split: String
-    /// The data, for the user.
+    /// The data, for the user ("bundled MNIST subset: 4,000 train / 1,000 test images, …").
     public let dataDescription: String
+    /// The data's name alone ("bundled MNIST subset", "data folder …").
+    public let dataName: String
     /// Class names for the known data sets (MNIST digits, Fashion-MNIST items), else nil.
     public let classNames: [String]?
 
@@ -54,7 +56,7 @@ public struct EvaluationInputs {
         var generator = SeedStreams.evaluationBinarization
         values.withUnsafeMutableBufferPointer { source.fillBatch(indices: 0..<count, into: $0, generator: &generator) }
         return EvaluationInputs(values: values, labels: source.labels.map { $0.prefix(count).map(Int.init) }, count: count,
-                                split: examples.split, dataDescription: data.description,
+                                split: examples.split, dataDescription: data.description, dataName: data.sourceName,
                                 classNames: ClassNames.forData(named: data.sourceName, classCount: source.classCount))
     }
 }

@@ -65,7 +65,7 @@ public enum Scoring {
                 scored.estimates.images[$0].negativeLogLikelihood
             }
             let first = String(format: "%.0f", scores.first!), last = String(format: "%.0f", scores.last!)
-            return first == last ? "NLL \(first)" : "NLL \(first)–\(last)"
+            return first == last ? "NLL \(first)" : "NLL \(first) to \(last)"
         }
         return LabeledImageGrid(images: pixels, imageCount: indices.count, imageHeight: height, imageWidth: width,
                                 imagesPerRow: perRow, normalization: .forOutput(c.output), rowLabels: rows,

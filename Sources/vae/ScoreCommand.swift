@@ -53,7 +53,7 @@ struct Score: ParsableCommand {
 
         let scored = try estimation.score(model, inputs, settings: settings, title: "score k = \(formatCount(samples))")
         let average = scored.estimates.average
-        say("Scored \(formatCount(scored.estimates.count)) \(inputs.split) images of \(inputs.dataDescription) "
+        say("Scored \(formatCount(scored.estimates.count)) \(inputs.split) images of \(inputs.dataName) "
             + "with k = \(formatCount(samples)): mean NLL \(formatFixed(average.negativeLogLikelihood, decimals: 2)) nats, "
             + "mean ELBO \(formatFixed(average.elbo, decimals: 2))")
         try OutputFile.write(Scoring.csv(scored), to: csvURL)
@@ -73,7 +73,7 @@ struct Score: ParsableCommand {
             let auc = Scoring.areaUnderROC(positives: scored.estimates.images.map(\.negativeLogLikelihood),
                                            negatives: referenceScored.estimates.images.map(\.negativeLogLikelihood))
             say("Reference: \(formatCount(referenceScored.estimates.count)) \(referenceInputs.split) images of "
-                + "\(referenceInputs.dataDescription): mean NLL "
+                + "\(referenceInputs.dataName): mean NLL "
                 + formatFixed(referenceScored.estimates.average.negativeLogLikelihood, decimals: 2) + " nats")
             say("AUC of the NLL as a detector of --data among the reference images: \(formatFixed(auc, decimals: 4))")
         }
