@@ -9,13 +9,13 @@ import VAERun
 struct EstimationOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Data folder (default: the data the model was trained on).", valueName: "dir"))
     var data: String?
-    @Option(help: "Which split: test or train (default test).")
+    @Option(help: "Which split: test or train.")
     var split: DataSplit = .test
     @Flag(help: "Binarize the images once, with a fixed seed (the convention behind the literature's MNIST likelihoods).")
     var binarize = false
     @Option(parsing: .unconditional, help: ArgumentHelp("Use the first N examples only.", valueName: "n"))
     var limit: Int?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the importance samples (default 1).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the importance samples.", valueName: "n"))
     var seed: UInt64 = 1
     @Option(parsing: .unconditional, help: ArgumentHelp("Worker threads (default: the cores, at most 4); results do not depend on it.",
                                                         valueName: "n"))
@@ -80,7 +80,7 @@ struct Evaluate: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var estimation: EstimationOptions
     @Option(name: .customShort("k"), parsing: .unconditional,
-            help: ArgumentHelp("Importance samples per image (default 1,000).", valueName: "k"))
+            help: ArgumentHelp("Importance samples per image.", valueName: "k"))
     var samples: Int = 1000
     @Option(help: ArgumentHelp("JSON result file (default: evaluation.json beside the model).", valueName: "file"))
     var json: String?

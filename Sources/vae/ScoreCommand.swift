@@ -21,7 +21,7 @@ struct Score: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var estimation: EstimationOptions
     @Option(name: .customShort("k"), parsing: .unconditional,
-            help: ArgumentHelp("Importance samples per image (default 100).", valueName: "k"))
+            help: ArgumentHelp("Importance samples per image.", valueName: "k"))
     var samples: Int = 100
     @Option(help: ArgumentHelp("CSV of the scores.", valueName: "file"))
     var csv: String = "scores.csv"
@@ -29,7 +29,7 @@ struct Score: ParsableCommand {
     var gridOut: String = "strange.png"
     @Flag(help: "Show the most likely images instead of the least likely.")
     var mostLikely = false
-    @Option(parsing: .unconditional, help: ArgumentHelp("Images in the grid (default 32).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Images in the grid.", valueName: "n"))
     var n: Int = 32
     @Option(help: ArgumentHelp("Data to compare against (the AUC of the NLL); the same split is used.", valueName: "dir"))
     var reference: String?
