@@ -2,6 +2,7 @@ import Batches
 import Foundation
 import ImageIO
 import MNISTData
+import SeededRandom
 import VAEModel
 
 extension PixelScaling {
@@ -29,12 +30,17 @@ extension PixelNormalization {
 public enum RunDataError: Error, CustomStringConvertible, LocalizedError, Equatable {
     /// The examples do not have the size the model was trained on.
     case sizeMismatch(data: String, dataShape: String, modelShape: String)
+    /// A conditional model needs labels the data does not have.
+    case labelsMissing(data: String)
 
     public var description: String {
         switch self {
         case let .sizeMismatch(data, dataShape, modelShape):
             return "\(data) holds \(dataShape) but the model was trained on \(modelShape); "
                 + "pass --data with examples of that size."
+        case let .labelsMissing(data):
+            return "\(data) has no labels, but the model is conditional and encodes each image with its label; "
+                + "pass --data with a labelled folder."
         }
     }
 
@@ -58,6 +64,10 @@ public struct RunData {
     /// Examples that are scored or shown rather than trained on: the test split, or the training split
     /// (scaled for evaluation) when there is none.
     public let evaluationExamples: EvaluationExamples
+    /// The training split scaled for evaluation (what `encode --split train` reads).
+    public let trainingExamples: EvaluationExamples
+    /// A name per class ("0"…"9", or Fashion-MNIST's names; see `ClassNames`); empty without labels.
+    public let classNames: [String]
     /// How many training points scatter plots show.
     public static let plottedPoints = 4000
 
@@ -73,11 +83,14 @@ public struct RunData {
                                            options: .init(requireLabels: settings.model.isConditional, trainLimit: t.limit))
             let evaluationScaling = PixelScaling.forEvaluation(output: settings.model.output)
             let test = dataset.test?.withScaling(evaluationScaling)
-            let examples = test.map { EvaluationExamples(data: $0, split: "test") }
-                ?? EvaluationExamples(data: dataset.train.withScaling(evaluationScaling), split: "training")
+            let training = EvaluationExamples(data: dataset.train.withScaling(evaluationScaling), split: "training")
+            let examples = test.map { EvaluationExamples(data: $0, split: "test") } ?? training
+            let classCount = dataset.train.labels == nil ? 0 : dataset.train.classCount
             return RunData(train: dataset.train.withScaling(t.scaling), test: test, imageHeight: dataset.height,
                            imageWidth: dataset.width, description: "\(location.description): \(dataset.summary)",
-                           sourceName: location.description, points: nil, evaluationExamples: examples)
+                           sourceName: location.description, points: nil, evaluationExamples: examples,
+                           trainingExamples: training,
+                           classNames: ClassNames.names(folder: location.folder, classCount: classCount))
         case .swissRoll:
             var generator = t.streams.swissRollData
             let count = t.limit.map { min($0, t.swissRollCount) } ?? t.swissRollCount
@@ -94,10 +107,24 @@ public struct RunData {
             return RunData(train: roll.dataset, test: testSet, imageHeight: nil, imageWidth: nil,
                            description: "Swiss roll: \(formatCount(count)) training and \(formatCount(test.count)) test points, noise \(t.swissRollNoise)",
                            sourceName: "Swiss roll", points: Array(roll.points.prefix(2 * plottedPoints)),
-                           evaluationExamples: EvaluationExamples(data: testSet, split: "test"))
+                           evaluationExamples: EvaluationExamples(data: testSet, split: "test"),
+                           trainingExamples: EvaluationExamples(data: roll.dataset, split: "training"), classNames: [])
         }
     }
 
+    /// The data a saved model is shown or encoded with: the data it was trained on (all of it, without
+    /// the training `--limit`), or `dataFolder` instead when given; checked to fit the model.
+    public static func load(for saved: SavedModel, dataFolder: String?) throws -> RunData {
+        var settings = saved.settings
+        if let dataFolder {
+            settings.training.dataFolder = dataFolder
+            settings.training.dataset = .mnist
+        }
+        settings.training.limit = nil
+        let data = try load(settings)
+        try data.requireFits(saved.model.configuration)
+        return data
+    }
 
     /// Checks that the examples have the size `model` was trained on.
     public func requireFits(_ model: VAEConfiguration) throws {
@@ -118,4 +145,33 @@ public struct EvaluationExamples {
     public let data: TrainingData
     /// "test" or "training".
     public let split: String
+
+    /// The examples at `indices` (each in 0..<data.count) as float rows, with their labels when the data has them.
+    public func rows(_ indices: [Int]) -> ExampleRows {
+        var values = [Float](repeating: 0, count: indices.count * data.featureCount)
+        var generator = SeededGenerator(seed: 0)  // unused: evaluation scaling draws nothing
+        values.withUnsafeMutableBufferPointer { buffer in
+            data.fillBatch(indices: indices, into: buffer, generator: &generator)
+        }
+        let labels = data.labels.map { all in indices.map { Int(all[$0]) } }
+        return ExampleRows(count: indices.count, values: values, labels: labels)
+    }
+
+    /// The first `count` examples (at most all of them).
+    public func first(_ count: Int) -> ExampleRows { rows(Array(0..<min(count, data.count))) }
+}
+
+/// Examples as float rows ([count, featureCount] row-major) with their labels, if any.
+public struct ExampleRows {
+    public let count: Int
+    public let values: [Float]
+    public let labels: [Int]?
+
+    /// The labels a model needs: the examples' own for a conditional model, none otherwise.
+    /// - Throws: `RunDataError.labelsMissing` when a conditional model meets data without labels.
+    public func labels(for model: VAEConfiguration, source: String) throws -> [Int]? {
+        guard model.isConditional else { return nil }
+        guard let labels else { throw RunDataError.labelsMissing(data: source) }
+        return labels
+    }
 }

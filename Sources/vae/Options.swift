@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ImageIO
 import MNISTData
 import TensorCore
 import VAEModel
@@ -66,4 +67,20 @@ func say(_ text: String) {
 struct CommandError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The URL of an output file named by `-o`, checked before any work: its folder must exist and the path
+/// must be free or hold a regular file (`OutputFile.problem(writing:)`).
+func outputURL(_ path: String) throws -> URL {
+    let url = URL(fileURLWithPath: path)
+    if let problem = OutputFile.problem(writing: url) { throw CommandError("\(path): cannot write the output: \(problem).") }
+    return url
+}
+
+/// Refuses a model without an image size (the Swiss roll) for a command that draws images.
+func requireImageModel(_ saved: SavedModel, command: String) throws {
+    guard saved.model.configuration.imageHeight != nil else {
+        throw CommandError("\(displayPath(saved.url)) is not an image model; '\(command)' draws images "
+            + "(use 'vae sample' or 'vae latents' for the Swiss roll).")
+    }
 }

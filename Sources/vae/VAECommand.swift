@@ -10,7 +10,8 @@ struct VAECommand: ParsableCommand {
             'vae sample' and 'vae reconstruct' read the most recent run's model.
             """,
         version: "0.1.0",
-        subcommands: [Train.self, Sample.self, Reconstruct.self, Download.self, Bench.self])
+        subcommands: [Train.self, Sample.self, Reconstruct.self, Encode.self, Latents.self, Manifold.self, Interpolate.self,
+                      Traverse.self, Info.self, Plot.self, Download.self, Bench.self])
 
     static func main() {
         #if os(Linux)
