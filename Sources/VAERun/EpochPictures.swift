@@ -36,14 +36,15 @@ public enum ModelPictures {
 
     /// Training points and generated points (both N×2, row-major) in two colours on labelled axes. The axes
     /// span the training points with a 10 % margin (so every epoch's plot of a run has the same axes; generated
-    /// points beyond them are clipped) and the legend stands right of the plot, off the data.
+    /// points beyond them are clipped) and the legend stands right of the plot, off the data; 820 × 640 pixels,
+    /// so the plot area stays about square.
     public static func swissRoll(training: [Float], generated: [Float], title: String) -> ScatterPlot {
         let xs = stride(from: 0, to: training.count, by: 2).map { training[$0] }
         let ys = stride(from: 1, to: training.count, by: 2).map { training[$0] }
         return ScatterPlot(series: [
             ScatterSeries(name: "training data", interleaved: training, color: .lightBlue),
             ScatterSeries(name: "generated", interleaved: generated, color: .orange),
-        ], options: ScatterPlotOptions(title: title, xLabel: "x (standardised)", yLabel: "y (standardised)",
+        ], options: ScatterPlotOptions(width: 820, height: 640, title: title, xLabel: "x (standardised)", yLabel: "y (standardised)",
                                        xRange: AxisRange.enclosing(xs, marginFraction: 0.1),
                                        yRange: AxisRange.enclosing(ys, marginFraction: 0.1),
                                        legendPlacement: .outsideRight))

@@ -77,7 +77,7 @@ public enum LatentPictures {
             z += path
         }
         let columns = steps + (withReal ? 2 : 0)
-        let tValues = (0..<steps).map { steps == 1 ? "0" : formatFixed(Double($0) / Double(steps - 1), decimals: 1) }
+        let tValues = (0..<steps).map { steps == 1 ? "0" : formatFixed(Double($0) / Double(steps - 1), decimals: 2) }
         let columnLabels = withReal ? ["image"] + tValues + ["image"] : tValues
         return LatentGrid(picture: labeledGrid(images: images, configuration: c, imagesPerRow: columns, rowLabels: rowLabels,
                                                columnLabels: columnLabels, title: title), latents: z)
