@@ -11,6 +11,12 @@ public struct EncodedExamples {
     public let encoding: Encoding
     /// Each example's label, when the data has labels.
     public let labels: [Int]?
+
+    public init(indices: [Int], encoding: Encoding, labels: [Int]?) {
+        self.indices = indices
+        self.encoding = encoding
+        self.labels = labels
+    }
 }
 
 /// Latent codes of data: encoding a split in chunks, ordering dimensions by KL, and the CSV export.
