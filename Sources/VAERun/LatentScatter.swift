@@ -50,7 +50,9 @@ public struct LatentScatter {
             series = [ScatterSeries(name: "no labels", interleaved: points, color: .categorical(0))]
             isColouredByClass = false
         }
-        let options = ScatterPlotOptions(width: 640 + (isColouredByClass ? 140 : 0), height: 640, title: title,
+        // The legend column (swatch, gaps and the longest name at text scale 2) widens the picture, so the plot stays square.
+        let legendWidth = isColouredByClass ? 60 + (classNames.map { BitmapFont.textSize($0, scale: 2).width }.max() ?? 0) : 0
+        let options = ScatterPlotOptions(width: 640 + legendWidth, height: 640, title: title,
                                          xLabel: xLabel, yLabel: yLabel, pointRadius: 1,
                                          showLegend: isColouredByClass, legendPlacement: .outsideRight)
         chart = ScatterPlot(series: series, options: options)

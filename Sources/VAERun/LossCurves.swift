@@ -17,7 +17,7 @@ public struct NamedMetrics: Sendable {
 /// One run: the total loss, the reconstruction term and the KL term, one colour each. Several runs: the
 /// total loss of each run, one colour per run (the three terms of ten runs would be unreadable).
 public enum LossCurves {
-    /// The chart of `runs` (each with at least one record), 800 × 500 plus the legend column.
+    /// The chart of `runs` (each with at least one record), 500 pixels high, 800 wide or more for long run names.
     public static func chart(_ runs: [NamedMetrics], title: String) -> LinePlot {
         var series: [LineSeries] = []
         func add(_ name: String, _ records: [EpochRecord], color: RGBColor, train: (EpochRecord) -> Double,
@@ -41,7 +41,9 @@ public enum LossCurves {
         let lowest = series.flatMap { $0.points.map(\.y) }.min() ?? 0
         // Losses start at 0 when they are all positive, so the KL curve and the totals compare by height.
         let yRange = lowest >= 0 ? AxisRange.enclosing(series.flatMap { $0.points.map(\.y) } + [0], marginFraction: 0.04) : nil
-        let options = LinePlotOptions(title: title, xLabel: "epoch",
+        // At least 800 pixels wide, wider when long legend names would crowd the plot (it keeps about 560).
+        let legendWidth = 70 + (series.map { BitmapFont.textSize($0.name, scale: 2).width }.max() ?? 0)
+        let options = LinePlotOptions(width: max(800, 560 + legendWidth), title: title, xLabel: "epoch",
                                       yLabel: runs.count == 1 ? "loss per example" : "total loss per example",
                                       yRange: yRange.map { AxisRange(low: 0, high: $0.high) })
         return LinePlot(series: series, options: options)

@@ -58,7 +58,7 @@ public struct ModelInfo: Codable, Sendable {
                          + (configuration.isConditional ? ", \(configuration.classes) classes" : "")]
         if let t = training {
             let data = t.dataset == .swissRoll ? "Swiss roll" : (t.dataFolder.map { "data folder \($0)" } ?? "default data")
-            lines.append("Training data: \(data)" + (t.dataDescription.isEmpty ? "" : " (\(t.dataDescription))")
+            lines.append("Training data: \(t.dataDescription.isEmpty ? data : t.dataDescription)"
                 + (t.limit.map { ", first \(formatCount($0)) examples" } ?? ""))
             lines.append("Training: batch \(t.batchSize), lr \(t.learningRate), seed \(t.seed), threads \(t.threads), "
                 + "pixels \(t.scaling.rawValue)")

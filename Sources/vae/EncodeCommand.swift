@@ -22,8 +22,7 @@ struct Encode: ParsableCommand {
             """)
 
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: ArgumentHelp("Data folder (default: the data the model was trained on).", valueName: "dir"))
-    var data: String?
+    @OptionGroup var dataOptions: DataOptions
     @Option(help: "Which split to encode (test falls back to the training split when the folder has no test files).")
     var split: SplitChoice = .test
     @Option(help: ArgumentHelp("Encode only the first n images (default: all).", valueName: "n"))
@@ -43,7 +42,7 @@ struct Encode: ParsableCommand {
     func run() throws {
         let url = try outputURL(output)
         let saved = try modelOptions.loadModel()
-        let loaded = try RunData.load(for: saved, dataFolder: data)
+        let loaded = try RunData.load(for: saved, dataFolder: dataOptions.data)
         let examples = split == .train ? loaded.trainingExamples : loaded.evaluationExamples
         let count = min(n ?? examples.data.count, examples.data.count)
         let encoded = try LatentCodes.encode(saved.model, examples: examples, indices: Array(0..<count), source: loaded.sourceName)

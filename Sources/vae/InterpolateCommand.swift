@@ -20,8 +20,7 @@ struct Interpolate: ParsableCommand {
             """)
 
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: ArgumentHelp("Data folder (default: the data the model was trained on).", valueName: "dir"))
-    var data: String?
+    @OptionGroup var dataOptions: DataOptions
     @Option(help: ArgumentHelp("Index of the test image to start from (with --to).", valueName: "i"))
     var from: Int?
     @Option(help: ArgumentHelp("Index of the test image to end at (with --from).", valueName: "j"))
@@ -68,7 +67,7 @@ struct Interpolate: ParsableCommand {
                                                    title: "Walks between random z (\(slerp ? "slerp" : "linear"))")
             what = "\(rows) walks between random latent vectors"
         } else {
-            let loaded = try RunData.load(for: saved, dataFolder: data)
+            let loaded = try RunData.load(for: saved, dataFolder: dataOptions.data)
             let examples = loaded.evaluationExamples
             let available = examples.data.count
             var pairs: [(Int, Int)]

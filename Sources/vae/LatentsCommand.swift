@@ -19,8 +19,7 @@ struct Latents: ParsableCommand {
             """)
 
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: ArgumentHelp("Data folder (default: the data the model was trained on).", valueName: "dir"))
-    var data: String?
+    @OptionGroup var dataOptions: DataOptions
     @Option(help: ArgumentHelp("Number of test examples to plot.", valueName: "n"))
     var n: Int = 5000
     @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file.", valueName: "file"))
@@ -37,7 +36,7 @@ struct Latents: ParsableCommand {
     func run() throws {
         let url = try outputURL(output)
         let saved = try modelOptions.loadModel()
-        let loaded = try RunData.load(for: saved, dataFolder: data)
+        let loaded = try RunData.load(for: saved, dataFolder: dataOptions.data)
         let examples = loaded.evaluationExamples
         let available = examples.data.count
         var indices = Array(0..<available)

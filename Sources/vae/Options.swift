@@ -84,3 +84,9 @@ func requireImageModel(_ saved: SavedModel, command: String) throws {
             + "(use 'vae sample' or 'vae latents' for the Swiss roll).")
     }
 }
+
+/// `--data`: the images a command shows or encodes a saved model with.
+struct DataOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Data folder (default: the data the model was trained on).", valueName: "dir"))
+    var data: String?
+}

@@ -18,8 +18,7 @@ struct Reconstruct: ParsableCommand {
             """)
 
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: ArgumentHelp("Data folder (default: the data the model was trained on).", valueName: "dir"))
-    var data: String?
+    @OptionGroup var dataOptions: DataOptions
     @Option(parsing: .unconditional, help: ArgumentHelp("Number of images.", valueName: "n"))
     var n: Int = 8
     @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file.", valueName: "file"))
@@ -43,7 +42,7 @@ struct Reconstruct: ParsableCommand {
         if allLabels && !c.isConditional {
             throw CommandError("--all-labels needs a conditional model (trained with --conditional); \(displayPath(saved.url)) is unconditional.")
         }
-        let loaded = try RunData.load(for: saved, dataFolder: data)
+        let loaded = try RunData.load(for: saved, dataFolder: dataOptions.data)
         let examples = loaded.evaluationExamples
         if allLabels {
             let rows = examples.first(n)

@@ -17,8 +17,7 @@ struct Traverse: ParsableCommand {
             """)
 
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: ArgumentHelp("Data folder (default: the data the model was trained on).", valueName: "dir"))
-    var data: String?
+    @OptionGroup var dataOptions: DataOptions
     @Option(help: ArgumentHelp("The one latent dimension to vary.", valueName: "k"))
     var dim: Int?
     @Flag(help: "Vary every latent dimension (one row each).")
@@ -52,7 +51,7 @@ struct Traverse: ParsableCommand {
         if let dim, dim >= c.latent {
             throw CommandError("--dim \(dim): this model's latent dimensions are 0…\(c.latent - 1).")
         }
-        let loaded = try RunData.load(for: saved, dataFolder: data)
+        let loaded = try RunData.load(for: saved, dataFolder: dataOptions.data)
         let examples = loaded.evaluationExamples
         guard index < examples.data.count else {
             throw CommandError("--index \(index): \(loaded.sourceName) has \(formatCount(examples.data.count)) \(examples.split) images (0…\(examples.data.count - 1)).")
