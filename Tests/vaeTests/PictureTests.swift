@@ -118,7 +118,7 @@ struct PictureTests {
             let result = try sandbox.vaeSucceeds("latents", "--model", "two", "-o", "l.png")
             #expect(!result.stdout.contains("principal"), "\(result)")
             let image = try RGBImage.decodePNG(try sandbox.data("l.png"))
-            #expect(image.width == 640 + 60 + 11 && image.height == 640, "a square plot and a legend of one-character names")
+            #expect(image.width == 640 + 60 + 10 && image.height == 640, "a square plot and a legend of one-character names (10 pixels at text scale 2)")
             // Every class colour is drawn (1,000 test images, ten digits).
             for k in 0..<10 {
                 let color = RGBColor.categorical(k)
