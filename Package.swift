@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel", "NN", "TensorCore", "SeededRandom", "Batches", "MNISTData"]),
-        .testTarget(name: "VAERunTests", dependencies: ["VAERun", "VAEModel", "MNISTData", "SeededRandom"]),
+        .testTarget(name: "VAERunTests", dependencies: ["VAERun", "VAEModel", "MNISTData", "SeededRandom", "ImageIO"]),
         .testTarget(name: "vaeTests", dependencies: ["ImageIO", "SafeTensors"]),
     ]
 )

@@ -168,26 +168,12 @@ private func readFileData(_ url: URL) throws(PNGError) -> Data {
     }
 }
 
-/// Writes data atomically (temporary file in the same directory, then rename).
+/// Writes data atomically (temporary file in the same directory, then rename), refusing a path that holds
+/// anything but a regular file (see `OutputFile`).
 ///
 /// On failure nothing is left at `url` and the error names the path.
 private func writeFileAtomically(_ data: Data, to url: URL) throws(PNGError) {
-    let directory = url.deletingLastPathComponent()
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
-        throw .unwritableFile(path: url.path, reason: "directory '\(directory.path)' does not exist")
-    }
-    guard isDirectory.boolValue else {
-        throw .unwritableFile(path: url.path, reason: "'\(directory.path)' is not a directory")
-    }
-    if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-        throw .unwritableFile(path: url.path, reason: "a directory already exists at that path")
-    }
-    do {
-        try data.write(to: url, options: .atomic)
-    } catch {
-        throw .unwritableFile(path: url.path, reason: error.localizedDescription)
-    }
+    if let reason = OutputFile.write(data, to: url) { throw .unwritableFile(path: url.path, reason: reason) }
 }
 
 // MARK: - Public API

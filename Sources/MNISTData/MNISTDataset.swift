@@ -180,3 +180,15 @@ public func formatCount(_ n: Int) -> String {
     }
     return n < 0 ? "-" + out : out
 }
+
+/// Formats a number with a fixed count of decimals, using `.` whatever the locale:
+/// `formatFixed(141.2666, decimals: 2)` → `"141.27"`.
+/// - Parameters:
+///   - value: the number; NaN gives `"nan"`, infinities `"inf"` / `"-inf"`.
+///   - decimals: digits after the point, 0 or more (0 prints no point).
+public func formatFixed(_ value: Double, decimals: Int) -> String {
+    precondition(decimals >= 0, "decimals must be non-negative, got \(decimals)")
+    if value.isNaN { return "nan" }
+    if value.isInfinite { return value < 0 ? "-inf" : "inf" }
+    return String(format: "%.\(decimals)f", value)
+}

@@ -32,16 +32,9 @@ extension VAE {
         return decode(latents: z, labels: labels)
     }
 
-    /// The encoder's mean μ for each example ([count, inputSize] in, [count, latent] out).
+    /// The encoder's mean μ for each example ([count, inputSize] in, [count, latent] out); see `encode`.
     public func encodeMean(inputs: [Float], labels: [Int]? = nil) -> [Float] {
-        let c = configuration
-        precondition(inputs.count % c.inputSize == 0, "encodeMean: \(inputs.count) values are not rows of \(c.inputSize)")
-        let count = inputs.count / c.inputSize
-        let tape = Tape()
-        var h = Tensor(shape: [count, c.inputSize], values: inputs)
-        if c.isConditional { h = tape.concatColumns(h, oneHot(labels, rows: count)) }
-        h = encoder(h, on: tape)
-        return meanHead(h, on: tape).values
+        encode(inputs: inputs, labels: labels).mean
     }
 
     /// Reconstructs examples through the mean of q(z | x): x̂ = decode(μ(x)) (deterministic).
@@ -49,7 +42,7 @@ extension VAE {
         decode(latents: encodeMean(inputs: inputs, labels: labels), labels: labels)
     }
 
-    private func oneHot(_ labels: [Int]?, rows: Int) -> Tensor {
+    func oneHot(_ labels: [Int]?, rows: Int) -> Tensor {
         let classes = configuration.classes
         guard let labels else { preconditionFailure("a conditional model needs one label per row") }
         precondition(labels.count == rows, "\(labels.count) labels for \(rows) rows")

@@ -57,19 +57,7 @@ public struct EvaluationInputs {
         values.withUnsafeMutableBufferPointer { source.fillBatch(indices: 0..<count, into: $0, generator: &generator) }
         return EvaluationInputs(values: values, labels: source.labels.map { $0.prefix(count).map(Int.init) }, count: count,
                                 split: examples.split, dataDescription: data.description, dataName: data.sourceName,
-                                classNames: ClassNames.forData(named: data.sourceName, classCount: source.classCount))
-    }
-}
-
-/// Names of the classes of the data sets the tool knows.
-public enum ClassNames {
-    public static let fashionMNIST = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-                                      "Sneaker", "Bag", "Ankle boot"]
-
-    /// Fashion-MNIST's item names when the data's name mentions "fashion", digits for 10 classes otherwise.
-    public static func forData(named name: String, classCount: Int) -> [String]? {
-        if classCount == 10 && name.lowercased().contains("fashion") { return fashionMNIST }
-        return classCount > 0 ? (0..<classCount).map(String.init) : nil
+                                classNames: data.classNames.isEmpty ? nil : data.classNames)
     }
 }
 

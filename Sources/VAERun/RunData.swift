@@ -2,6 +2,7 @@ import Batches
 import Foundation
 import ImageIO
 import MNISTData
+import SeededRandom
 import VAEModel
 
 extension PixelScaling {
@@ -31,6 +32,8 @@ public enum RunDataError: Error, CustomStringConvertible, LocalizedError, Equata
     case sizeMismatch(data: String, dataShape: String, modelShape: String)
     /// The test split was asked for and the data has none.
     case noTestSplit(data: String)
+    /// A conditional model needs labels the data does not have.
+    case labelsMissing(data: String)
 
     public var description: String {
         switch self {
@@ -39,6 +42,9 @@ public enum RunDataError: Error, CustomStringConvertible, LocalizedError, Equata
                 + "pass --data with examples of that size."
         case let .noTestSplit(data):
             return "\(data) has no test split (t10k-images-idx3-ubyte); pass --split train, or a folder with test files."
+        case let .labelsMissing(data):
+            return "\(data) has no labels, but the model is conditional and encodes each image with its label; "
+                + "pass --data with a labelled folder."
         }
     }
 
@@ -62,8 +68,10 @@ public struct RunData {
     /// Examples that are scored or shown rather than trained on: the test split, or the training split
     /// (scaled for evaluation) when there is none.
     public let evaluationExamples: EvaluationExamples
-    /// The training split scaled for evaluation (deterministic, never dynamically binarized).
-    public let evaluationTrain: TrainingData
+    /// The training split scaled for evaluation (what `encode --split train` reads).
+    public let trainingExamples: EvaluationExamples
+    /// A name per class ("0"…"9", or Fashion-MNIST's names; see `ClassNames`); empty without labels.
+    public let classNames: [String]
     /// How many training points scatter plots show.
     public static let plottedPoints = 4000
 
@@ -79,12 +87,14 @@ public struct RunData {
                                            options: .init(requireLabels: settings.model.isConditional, trainLimit: t.limit))
             let evaluationScaling = PixelScaling.forEvaluation(output: settings.model.output)
             let test = dataset.test?.withScaling(evaluationScaling)
-            let examples = test.map { EvaluationExamples(data: $0, split: "test") }
-                ?? EvaluationExamples(data: dataset.train.withScaling(evaluationScaling), split: "training")
+            let training = EvaluationExamples(data: dataset.train.withScaling(evaluationScaling), split: "training")
+            let examples = test.map { EvaluationExamples(data: $0, split: "test") } ?? training
+            let classCount = dataset.train.labels == nil ? 0 : dataset.train.classCount
             return RunData(train: dataset.train.withScaling(t.scaling), test: test, imageHeight: dataset.height,
                            imageWidth: dataset.width, description: "\(location.description): \(dataset.summary)",
                            sourceName: location.description, points: nil, evaluationExamples: examples,
-                           evaluationTrain: dataset.train.withScaling(evaluationScaling))
+                           trainingExamples: training,
+                           classNames: ClassNames.names(folder: location.folder, classCount: classCount))
         case .swissRoll:
             var generator = t.streams.swissRollData
             let count = t.limit.map { min($0, t.swissRollCount) } ?? t.swissRollCount
@@ -102,16 +112,29 @@ public struct RunData {
                            description: "Swiss roll: \(formatCount(count)) training and \(formatCount(test.count)) test points, noise \(t.swissRollNoise)",
                            sourceName: "Swiss roll", points: Array(roll.points.prefix(2 * plottedPoints)),
                            evaluationExamples: EvaluationExamples(data: testSet, split: "test"),
-                           evaluationTrain: roll.dataset)
+                           trainingExamples: EvaluationExamples(data: roll.dataset, split: "training"), classNames: [])
         }
     }
 
+    /// The data a saved model is shown or encoded with: the data it was trained on (all of it, without
+    /// the training `--limit`), or `dataFolder` instead when given; checked to fit the model.
+    public static func load(for saved: SavedModel, dataFolder: String?) throws -> RunData {
+        var settings = saved.settings
+        if let dataFolder {
+            settings.training.dataFolder = dataFolder
+            settings.training.dataset = .mnist
+        }
+        settings.training.limit = nil
+        let data = try load(settings)
+        try data.requireFits(saved.model.configuration)
+        return data
+    }
 
     /// The examples of `split`, scaled for evaluation.
     /// - Throws: `RunDataError.noTestSplit` when the test split is asked for and the folder has none.
     public func examples(of split: DataSplit) throws -> EvaluationExamples {
         switch split {
-        case .train: return EvaluationExamples(data: evaluationTrain, split: "training")
+        case .train: return trainingExamples
         case .test:
             guard let test else { throw RunDataError.noTestSplit(data: sourceName) }
             return EvaluationExamples(data: test, split: "test")
@@ -137,4 +160,33 @@ public struct EvaluationExamples {
     public let data: TrainingData
     /// "test" or "training".
     public let split: String
+
+    /// The examples at `indices` (each in 0..<data.count) as float rows, with their labels when the data has them.
+    public func rows(_ indices: [Int]) -> ExampleRows {
+        var values = [Float](repeating: 0, count: indices.count * data.featureCount)
+        var generator = SeededGenerator(seed: 0)  // unused: evaluation scaling draws nothing
+        values.withUnsafeMutableBufferPointer { buffer in
+            data.fillBatch(indices: indices, into: buffer, generator: &generator)
+        }
+        let labels = data.labels.map { all in indices.map { Int(all[$0]) } }
+        return ExampleRows(count: indices.count, values: values, labels: labels)
+    }
+
+    /// The first `count` examples (at most all of them).
+    public func first(_ count: Int) -> ExampleRows { rows(Array(0..<min(count, data.count))) }
+}
+
+/// Examples as float rows ([count, featureCount] row-major) with their labels, if any.
+public struct ExampleRows {
+    public let count: Int
+    public let values: [Float]
+    public let labels: [Int]?
+
+    /// The labels a model needs: the examples' own for a conditional model, none otherwise.
+    /// - Throws: `RunDataError.labelsMissing` when a conditional model meets data without labels.
+    public func labels(for model: VAEConfiguration, source: String) throws -> [Int]? {
+        guard model.isConditional else { return nil }
+        guard let labels else { throw RunDataError.labelsMissing(data: source) }
+        return labels
+    }
 }

@@ -20,8 +20,8 @@ public enum TrainingError: Error, CustomStringConvertible, LocalizedError, Equat
 
 /// A training run: model, trainer, data and run folder, advanced one epoch at a time.
 ///
-/// Every epoch ends with the metrics line appended, a sample picture when due, and the checkpoint and
-/// trainer state rewritten (each file written to a temporary name, then renamed).
+/// Every epoch ends with the metrics line appended, `curves.png` redrawn, the sample pictures when due, and
+/// the checkpoint and trainer state rewritten (each file written to a temporary name, then renamed).
 public final class TrainingSession {
     public let run: RunFolder
     public let settings: RunSettings
@@ -40,7 +40,7 @@ public final class TrainingSession {
         settings = plan.settings
         data = plan.data
         metrics = MetricsLog(url: run.metricsURL)
-        pictures = EpochPictures(settings: settings, folder: run, points: data.points)
+        pictures = EpochPictures(settings: settings, folder: run, data: data)
         folderExisted = FileManager.default.fileExists(atPath: run.url.path)
         let t = settings.training
         if let resume = plan.resumeFrom {
@@ -129,6 +129,7 @@ public final class TrainingSession {
                                  testLoss: test?.loss, testReconstruction: test?.reconstruction, testKL: test?.kl,
                                  imagesPerSecond: Double(train.examples) / max(trainSeconds, 1e-9), seconds: seconds)
         try metrics.append(record)
+        try pictures.writeCurves(records: metrics.records())
         try saveCheckpoint()
         return record
     }

@@ -94,13 +94,13 @@ struct Evaluate: ParsableCommand {
         let model = try modelOptions.loadModel()
         let settings = estimation.settings(samples: samples)
         let inputs = try estimation.inputs(for: model, folder: estimation.data, settings: settings)
-        let jsonURL = json.map { URL(fileURLWithPath: $0) }
+        let jsonURL = try json.map(outputURL)
             ?? model.url.deletingLastPathComponent().appendingPathComponent("evaluation.json")
-        try OutputFile.check(jsonURL)
+        try TextOutput.check(jsonURL)
         let scored = try estimation.score(model, inputs, settings: settings, title: "k = \(formatCount(samples))")
         let report = Evaluation.report(scored, model: model, settings: settings, modelName: displayPath(model.url))
         for line in EvaluationTable.lines(report, configuration: model.model.configuration) { say(line) }
-        try OutputFile.write(encodeJSONPretty(report) + "\n", to: jsonURL)
+        try TextOutput.write(encodeJSONPretty(report) + "\n", to: jsonURL)
         say("Wrote \(displayPath(jsonURL)) (\(formatFixed(report.seconds, decimals: 1)) s, "
             + "\(formatCount(Int(report.imagesPerSecond.rounded()))) images/s)")
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ImageIO
 import MNISTData
 import TensorCore
 import VAEModel
@@ -66,4 +67,26 @@ func say(_ text: String) {
 struct CommandError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The URL of an output file named by `-o`, checked before any work: its folder must exist and the path
+/// must be free or hold a regular file (`TextOutput.check`).
+func outputURL(_ path: String) throws -> URL {
+    let url = URL(fileURLWithPath: path)
+    try TextOutput.check(url)
+    return url
+}
+
+/// Refuses a model without an image size (the Swiss roll) for a command that draws images.
+func requireImageModel(_ saved: SavedModel, command: String) throws {
+    guard saved.model.configuration.imageHeight != nil else {
+        throw CommandError("\(displayPath(saved.url)) is not an image model; '\(command)' draws images "
+            + "(use 'vae sample' or 'vae latents' for the Swiss roll).")
+    }
+}
+
+/// `--data`: the images a command shows or encodes a saved model with.
+struct DataOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Data folder (default: the data the model was trained on).", valueName: "dir"))
+    var data: String?
 }

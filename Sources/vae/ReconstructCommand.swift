@@ -2,8 +2,6 @@ import ArgumentParser
 import Foundation
 import ImageIO
 import MNISTData
-import SeededRandom
-import TensorCore
 import VAEModel
 import VAERun
 
@@ -12,16 +10,21 @@ struct Reconstruct: ParsableCommand {
         abstract: "Show test images (top row) and the model's reconstructions (row below) in a PNG.",
         discussion: """
             Uses the first n images of the test split (the training split when the folder has no test files). \
-            Reconstructions decode the encoder's mean, so they are deterministic.
+            Reconstructions decode the encoder's mean, so they are deterministic. With --all-labels (conditional \
+            models), each image is encoded with its own label and decoded with every label: one row per image, \
+            the image first, then one column per class ("same style, other class").
+
+            Example: vae reconstruct --model runs/run-001 --n 8 -o reconstruction.png
             """)
 
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: ArgumentHelp("Data folder (default: the data the model was trained on).", valueName: "dir"))
-    var data: String?
+    @OptionGroup var dataOptions: DataOptions
     @Option(parsing: .unconditional, help: ArgumentHelp("Number of images.", valueName: "n"))
     var n: Int = 8
     @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file.", valueName: "file"))
     var output: String = "reconstruction.png"
+    @Flag(help: "Decode each image with every class label (conditional models only).")
+    var allLabels = false
 
     func validate() throws {
         guard n > 0 else { throw ValidationError("--n must be at least 1 (got \(n)).") }
@@ -30,30 +33,30 @@ struct Reconstruct: ParsableCommand {
     }
 
     func run() throws {
+        let url = try outputURL(output)
         let saved = try modelOptions.loadModel()
         let model = saved.model, c = model.configuration
         guard c.imageHeight != nil else {
             throw CommandError("\(displayPath(saved.url)) is not an image model; reconstruct shows images (use 'vae sample' for the Swiss roll).")
         }
-        var settings = saved.settings
-        if let data { settings.training.dataFolder = data }
-        settings.training.limit = nil
-        let loaded = try RunData.load(settings)
-        try loaded.requireFits(c)
-        let examples = loaded.evaluationExamples
-        let count = min(n, examples.data.count)
-        var originals = [Float](repeating: 0, count: count * c.inputSize)
-        var generator = SeededGenerator(seed: 0)  // unused: evaluation scaling draws nothing
-        originals.withUnsafeMutableBufferPointer { buffer in
-            examples.data.fillBatch(indices: 0..<count, into: buffer, generator: &generator)
+        if allLabels && !c.isConditional {
+            throw CommandError("--all-labels needs a conditional model (trained with --conditional); \(displayPath(saved.url)) is unconditional.")
         }
-        let labels = c.isConditional ? examples.data.labels.map { Array($0.prefix(count)).map(Int.init) } : nil
-        let reconstructions = model.reconstruct(inputs: originals, labels: labels)
-        let grid = makeComparisonGrid(originals: originals, reconstructions: reconstructions, count: count,
-                                      imageHeight: c.imageHeight!, imageWidth: c.imageWidth!,
-                                      normalization: .forOutput(c.output))
-        try grid.writePNG(to: URL(fileURLWithPath: output))
-        say("Wrote \(output): \(count) \(examples.split) images from \(loaded.sourceName) "
+        let loaded = try RunData.load(for: saved, dataFolder: dataOptions.data)
+        let examples = loaded.evaluationExamples
+        if allLabels {
+            let rows = examples.first(n)
+            let labels = try rows.labels(for: c, source: loaded.sourceName) ?? []
+            let grid = LatentPictures.allLabels(model, inputs: rows, labels: labels, classNames: loaded.classNames,
+                                                title: "Each \(examples.split) image decoded with every class").picture
+            try grid.writePNG(to: url, gray: true)
+            say("Wrote \(output): \(rows.count) \(examples.split) images from \(loaded.sourceName), each decoded with "
+                + "all \(c.classes) classes, \(grid.image.width)×\(grid.image.height) pixels")
+            return
+        }
+        let grid = try ModelPictures.reconstructions(model, examples: examples, count: n, source: loaded.sourceName)
+        try grid.writePNG(to: url)
+        say("Wrote \(output): \(min(n, examples.data.count)) \(examples.split) images from \(loaded.sourceName) "
             + "and their reconstructions, \(grid.width)×\(grid.height) pixels")
     }
 }

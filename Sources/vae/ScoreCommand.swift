@@ -45,9 +45,8 @@ struct Score: ParsableCommand {
         let model = try modelOptions.loadModel()
         let c = model.model.configuration
         let settings = estimation.settings(samples: samples)
-        let csvURL = URL(fileURLWithPath: csv), gridURL = URL(fileURLWithPath: gridOut)
-        try OutputFile.check(csvURL)
-        if c.imageHeight != nil { try OutputFile.check(gridURL) }
+        let csvURL = try outputURL(csv)
+        let gridURL = c.imageHeight != nil ? try outputURL(gridOut) : URL(fileURLWithPath: gridOut)
         let inputs = try estimation.inputs(for: model, folder: estimation.data, settings: settings)
         let referenceInputs = try reference.map { try estimation.inputs(for: model, folder: $0, settings: settings) }
 
@@ -56,7 +55,7 @@ struct Score: ParsableCommand {
         say("Scored \(formatCount(scored.estimates.count)) \(inputs.split) images of \(inputs.dataName) "
             + "with k = \(formatCount(samples)): mean NLL \(formatFixed(average.negativeLogLikelihood, decimals: 2)) nats, "
             + "mean ELBO \(formatFixed(average.elbo, decimals: 2))")
-        try OutputFile.write(Scoring.csv(scored), to: csvURL)
+        try TextOutput.write(Scoring.csv(scored), to: csvURL)
         say("Wrote \(csv): one line per image")
 
         let order = Scoring.leastLikelyFirst(scored.estimates)

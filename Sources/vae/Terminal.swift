@@ -54,18 +54,6 @@ func formatDuration(seconds: Double) -> String {
     return "\(minutes):\(twoDigits(secondsPart))"
 }
 
-/// Formats a number with a fixed count of decimals, using `.` whatever the locale:
-/// `formatFixed(141.2666, decimals: 2)` → `"141.27"`.
-/// - Parameters:
-///   - value: the number; NaN gives `"nan"`, infinities `"inf"` / `"-inf"`.
-///   - decimals: digits after the point, 0 or more (0 prints no point).
-func formatFixed(_ value: Double, decimals: Int) -> String {
-    precondition(decimals >= 0, "decimals must be non-negative, got \(decimals)")
-    if value.isNaN { return "nan" }
-    if value.isInfinite { return value < 0 ? "-inf" : "inf" }
-    return String(format: "%.\(decimals)f", value)
-}
-
 /// What one progress line shows.
 struct ProgressLineContent: Equatable, Sendable {
     /// What is running, e.g. `epoch 3/10`.

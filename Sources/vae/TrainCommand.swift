@@ -155,10 +155,7 @@ struct Train: ParsableCommand {
     private func report(_ session: TrainingSession) {
         let m = session.settings.model, t = session.settings.training
         say("Data: \(session.data.description)")
-        let sizes = ([m.inputSize] + m.hidden + [m.latent]).map(String.init).joined(separator: "-")
-        say("Model: \(m.isConditional ? "conditional " : "")VAE \(sizes), \(m.activation.rawValue), "
-            + "\(m.output.rawValue) output, \(m.loss.rawValue) loss, beta \(m.beta); "
-            + "\(formatCount(session.model.parameterCount)) parameters")
+        say("Model: \(m.summary); \(formatCount(session.model.parameterCount)) parameters")
         let resumed = session.nextEpoch > 1 ? ", resuming after epoch \(session.nextEpoch - 1)" : ""
         var extras = ""
         if t.klSchedule.warmupEpochs > 0 { extras += ", KL warm-up \(t.klSchedule.warmupEpochs) epochs" }

@@ -7,10 +7,11 @@ struct VAECommand: ParsableCommand {
         abstract: "Train variational autoencoders on MNIST-style images and sample from them.",
         discussion: """
             Start with 'vae train' (uses the bundled MNIST subset when no data is given); then \
-            'vae sample', 'vae reconstruct', 'vae evaluate' and 'vae score' read the most recent run's model.
+            'vae sample', 'vae reconstruct', 'vae evaluate' and the other commands read the most recent run's model.
             """,
         version: "0.1.0",
-        subcommands: [Train.self, Sample.self, Reconstruct.self, Evaluate.self, Score.self, Download.self, Bench.self])
+        subcommands: [Train.self, Sample.self, Reconstruct.self, Evaluate.self, Score.self, Encode.self, Latents.self,
+                      Manifold.self, Interpolate.self, Traverse.self, Info.self, Plot.self, Download.self, Bench.self])
 
     static func main() {
         #if os(Linux)

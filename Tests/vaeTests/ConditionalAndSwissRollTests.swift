@@ -10,8 +10,10 @@ struct ConditionalTests {
         try withSandbox { sandbox in
             let train = try sandbox.vaeSucceeds("train", "--conditional", "--epochs", "1", "--limit", "256")
             #expect(train.stdout.contains("conditional"), "\(train)")
-            // The conditional sample grid during training: 10 rows of 8.
-            try expectGrayPNG(sandbox, "runs/run-001/samples/epoch-001.png", width: 242, height: 302)
+            // The conditional sample grid during training: 10 rows of 8 (242×302), each row labelled with its
+            // class at the left (a 3 + 5 + 2 pixel column) and a 3-pixel margin right and below.
+            let grid = try expectGrayPNG(sandbox, "runs/run-001/samples/epoch-001.png", width: 255, height: 305)
+            #expect((0..<302).contains { grid[x: 3, y: $0] == 0 } && grid[x: 0, y: 0] == 255, "row labels in black on white")
             let model = try SafeTensorsFile(contentsOf: sandbox.url("runs/run-001/model.safetensors"))
             #expect(try model.tensor(named: "encoder.0.weight").shape == [400, 794], "the one-hot label joins the encoder input")
             #expect(try model.tensor(named: "decoder.0.weight").shape == [400, 30], "the one-hot label joins the decoder input")
@@ -28,7 +30,25 @@ struct ConditionalTests {
 
             let reconstruct = try sandbox.vaeSucceeds("reconstruct", "--n", "4")
             #expect(reconstruct.succeeded)
-            try expectGrayPNG(sandbox, "reconstruction.png", width: 122, height: 62)
+            let ordinary = try expectGrayPNG(sandbox, "reconstruction.png", width: 122, height: 62)
+
+            // The analogy picture: each image decoded with every class; on the "diagonal" (its own class) it is
+            // the ordinary reconstruction, and the first column is the image itself.
+            try sandbox.vaeSucceeds("encode", "--n", "4", "-o", "z.csv")
+            let labels = try sandbox.text("z.csv").split(separator: "\n").dropFirst()
+                .map { Int($0.split(separator: ",", omittingEmptySubsequences: false)[1]) ?? -1 }
+            try sandbox.vaeSucceeds("reconstruct", "--all-labels", "--n", "4", "-o", "analogy.png")
+            let analogy = try GrayImage.decodePNG(try sandbox.data("analogy.png"))
+            let origin = try #require(gridOrigin(analogy, columns: 11))
+            for (row, label) in labels.enumerated() {
+                let input = tile(analogy, x: origin.x + 2, y: origin.y + row * 30 + 2)
+                #expect(input == tile(ordinary, x: 2 + 30 * row, y: 2), "row \(row) starts with the test image")
+                let own = tile(analogy, x: origin.x + (1 + label) * 30 + 2, y: origin.y + row * 30 + 2)
+                #expect(largestDifference(own, tile(ordinary, x: 2 + 30 * row, y: 32)) <= 1,
+                        "row \(row), class \(label): the ordinary reconstruction")
+                let other = tile(analogy, x: origin.x + (1 + (label + 5) % 10) * 30 + 2, y: origin.y + row * 30 + 2)
+                #expect(largestDifference(own, other) > 0, "another class decodes another image")
+            }
         }
     }
 
@@ -67,7 +87,8 @@ struct SwissRollTests {
                 let data = try sandbox.data(file)
                 #expect(pngColorType(data) == 2, "\(file) should be an RGB PNG")
                 let image = try RGBImage.decodePNG(data)
-                #expect(image.width == 640 && image.height == 640, "\(file) is \(image.width)×\(image.height)")
+                // 820 wide: the legend stands right of a square plot, off the data.
+                #expect(image.width == 820 && image.height == 640, "\(file) is \(image.width)×\(image.height)")
                 let blue = Self.count(.lightBlue, in: image), orange = Self.count(.orange, in: image)
                 #expect(blue > 1000, "\(file): training points (light blue) should be drawn, found \(blue) pixels")
                 #expect(orange > 1000, "\(file): generated points (orange) should be drawn, found \(orange) pixels")
