@@ -28,7 +28,11 @@ let package = Package(
 
         // The stack: vae → VAERun → VAEModel → NN → TensorCore.
         .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
-        .target(name: "NN", dependencies: ["TensorCore", "SeededRandom"]),
+        // -fno-math-errno: Swift's square root goes through a C shim (LibcShims.h) that glibc's errno
+        // convention compiles to a scalar sqrt plus a branch per lane; without errno, Adam's SIMD8 square
+        // root is one vector instruction (IEEE sqrt either way, so results are the same bytes).
+        .target(name: "NN", dependencies: ["TensorCore", "SeededRandom"],
+                swiftSettings: [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
         .target(name: "VAEModel", dependencies: ["NN", "TensorCore", "SeededRandom", "Batches"]),
         .target(name: "VAERun", dependencies: [
             "VAEModel", "NN", "TensorCore", "SeededRandom", "Batches", "MNISTData", "ImageIO", "SafeTensors",

@@ -81,6 +81,15 @@ private func libpngMessage(_ image: png_image) -> String {
     return text.isEmpty ? "unknown libpng error" : text
 }
 
+/// libpng's `PNG_IMAGE_PNG_SIZE_MAX` for an 8-bit image without a colour map: the chunks it writes
+/// (signature, IHDR, gAMA, cHRM, IEND, one IDAT header per 8 KB) around zlib's bound on the filtered rows,
+/// `PNG_ZLIB_MAX_SIZE(b) = b + ⌈b/8⌉ + ⌈b/64⌉ + 11` for b = height · (1 + channels · width) bytes.
+private func pngSizeBound(width: Int, height: Int, channels: Int) -> Int {
+    let raw = height * (1 + channels * width)
+    let compressed = raw + (raw + 7) / 8 + (raw + 63) / 64 + 11
+    return 8 + 25 + 16 + 44 + 12 + 12 + 12 * (compressed / 8192) + compressed
+}
+
 /// Encodes 8-bit pixels as PNG bytes in memory.
 ///
 /// - Parameters:
@@ -101,16 +110,18 @@ private func encodePNGBytes(pixels: [UInt8], width: Int, height: Int, format: PN
     defer { png_image_free(&image) }
 
     let result: Result<Data, PNGError> = pixels.withUnsafeBytes { source in
-        // First pass: ask libpng how many bytes the encoded stream needs.
-        var size: png_alloc_size_t = 0
-        guard png_image_write_to_memory(&image, nil, &size, 0, source.baseAddress, 0, nil) != 0, size > 0 else {
-            return .failure(.encodingFailed(destination: destination, message: libpngMessage(image)))
-        }
-        // Second pass: encode into a buffer of exactly that size.
-        var data = Data(count: Int(size))
-        var written = size
-        let ok = data.withUnsafeMutableBytes { target in
+        // One pass into a buffer of libpng's upper bound for the stream (PNG_IMAGE_PNG_SIZE_MAX, which
+        // Swift cannot import); should libpng still need more, it says how much and a second pass follows.
+        var data = Data(count: Int(pngSizeBound(width: width, height: height, channels: format.channels)))
+        var written = png_alloc_size_t(data.count)
+        var ok = data.withUnsafeMutableBytes { target in
             png_image_write_to_memory(&image, target.baseAddress, &written, 0, source.baseAddress, 0, nil)
+        }
+        if ok == 0, written > data.count {
+            data = Data(count: Int(written))
+            ok = data.withUnsafeMutableBytes { target in
+                png_image_write_to_memory(&image, target.baseAddress, &written, 0, source.baseAddress, 0, nil)
+            }
         }
         guard ok != 0 else {
             return .failure(.encodingFailed(destination: destination, message: libpngMessage(image)))

@@ -119,8 +119,14 @@ private func parseSafeTensors(_ bytes: UnsafeRawBufferPointer, source: String)
         let count = entry.elementCount
         let values: TensorValues
         switch entry.dtype {
+        #if _endian(little)
+        // IEEE values stored little-endian are the host's own bytes: one copy, no per-element pass.
+        case .float32: values = .float32(copyElements(Float.self, buffer, start, count))
+        case .float64: values = .float64(copyElements(Double.self, buffer, start, count))
+        #else
         case .float32: values = .float32(loadLittleEndian(UInt32.self, buffer, start, count).map(Float.init(bitPattern:)))
         case .float64: values = .float64(loadLittleEndian(UInt64.self, buffer, start, count).map(Double.init(bitPattern:)))
+        #endif
         case .float16: values = .float16Bits(loadLittleEndian(UInt16.self, buffer, start, count))
         case .bfloat16: values = .bfloat16Bits(loadLittleEndian(UInt16.self, buffer, start, count))
         case .int64: values = .int64(loadLittleEndian(Int64.self, buffer, start, count))
@@ -213,21 +219,28 @@ private func parseEntry(name: String, value: JSONValue, bufferLength: Int, sourc
 }
 
 /// Copies `count` little-endian elements starting at byte `offset` of `buffer` (bounds already checked).
-private func loadLittleEndian<Element: FixedWidthInteger>(
+private func loadLittleEndian<Element: FixedWidthInteger & BitwiseCopyable>(
     _ type: Element.Type, _ buffer: UnsafeRawBufferPointer, _ offset: Int, _ count: Int
 ) -> [Element] {
-    guard count > 0 else { return [] }
-    let byteCount = count * MemoryLayout<Element>.stride
-    let elements = [Element](unsafeUninitializedCapacity: count) { destination, initializedCount in
-        UnsafeMutableRawBufferPointer(destination).copyMemory(
-            from: UnsafeRawBufferPointer(rebasing: buffer[offset ..< offset + byteCount]))
-        initializedCount = count
-    }
+    let elements = copyElements(type, buffer, offset, count)
     #if _endian(little)
     return elements
     #else
     return elements.map { Element(littleEndian: $0) }
     #endif
+}
+
+/// The bytes of `count` elements starting at byte `offset` of `buffer`, copied as they are.
+private func copyElements<Element: BitwiseCopyable>(
+    _ type: Element.Type, _ buffer: UnsafeRawBufferPointer, _ offset: Int, _ count: Int
+) -> [Element] {
+    guard count > 0 else { return [] }
+    let byteCount = count * MemoryLayout<Element>.stride
+    return [Element](unsafeUninitializedCapacity: count) { destination, initializedCount in
+        UnsafeMutableRawBufferPointer(destination).copyMemory(
+            from: UnsafeRawBufferPointer(rebasing: buffer[offset ..< offset + byteCount]))
+        initializedCount = count
+    }
 }
 
 private func decodingErrorSummary(_ error: DecodingError) -> String {

@@ -164,6 +164,25 @@ func cpuModelName() -> String {
     return "unknown"
 }
 
+/// The CPU for benchmark reports: the model name with its family and model numbers and the widest
+/// vector extensions it has, e.g. `AMD EPYC (family 25, model 1; AVX2, FMA)`.
+func cpuDescription() -> String {
+    guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return cpuModelName() }
+    var fields: [String: String] = [:]
+    for line in text.split(separator: "\n") {
+        guard let colon = line.firstIndex(of: ":") else { continue }
+        let key = line[..<colon].trimmingCharacters(in: .whitespaces)
+        if fields[key] == nil { fields[key] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
+    }
+    let flags = Set((fields["flags"] ?? "").split(separator: " ").map(String.init))
+    let vector = [("avx512f", "AVX-512"), ("avx2", "AVX2"), ("fma", "FMA"), ("asimd", "NEON")]
+        .filter { flags.contains($0.0) }.map(\.1)
+    var details: [String] = []
+    if let family = fields["cpu family"], let model = fields["model"] { details.append("family \(family), model \(model)") }
+    if !vector.isEmpty { details.append(vector.joined(separator: ", ")) }
+    return cpuModelName() + (details.isEmpty ? "" : " (\(details.joined(separator: "; ")))")
+}
+
 /// The 1-, 5- and 15-minute load averages from `/proc/loadavg`, or `nil` where it is not available.
 /// A load near or above the core count while benchmarking means other work competed for the CPUs.
 func loadAverages() -> [Double]? {

@@ -2,6 +2,9 @@ import ArgumentParser
 
 @main
 struct VAECommand: ParsableCommand {
+    /// The release number; `vae --version` adds the build's CPU target (`BuildTarget`).
+    static let versionNumber = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "vae",
         abstract: "Train variational autoencoders on MNIST-style images and sample from them.",
@@ -9,7 +12,7 @@ struct VAECommand: ParsableCommand {
             Start with 'vae train' (uses the bundled MNIST subset when no data is given); then \
             'vae sample', 'vae reconstruct', 'vae evaluate' and the other commands read the most recent run's model.
             """,
-        version: "0.1.0",
+        version: BuildTarget.versionLine,
         subcommands: [Train.self, Sample.self, Reconstruct.self, Evaluate.self, Score.self, Encode.self, Latents.self,
                       Manifold.self, Interpolate.self, Traverse.self, Info.self, Plot.self, Download.self, Bench.self])
 

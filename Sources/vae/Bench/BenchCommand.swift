@@ -1,7 +1,7 @@
 // `vae bench`: the speed benchmark. Measures single-thread sgemm on the model's own matrix shapes,
-// training throughput on 1 and 2 threads, where a step's time goes, peak memory of `vae train`
-// and the latency of `vae sample --n 64`; prints one summary line and writes a JSON result file.
-// `Scripts/bench.sh` runs it twice, once per OpenBLAS kernel setting.
+// training throughput on 1 and 2 threads (in rounds, alternating with the JAX and PyTorch peers when
+// given), where a step's time goes, peak memory of `vae train` and the latency of `vae sample --n 64`;
+// prints summary lines with the shares of the sgemm rate and the peer ratios, and writes a JSON file.
 
 import ArgumentParser
 import Dispatch
@@ -21,9 +21,10 @@ struct Bench: ParsableCommand {
         --epochs timed epochs after --warmup-epochs untimed ones, on each --threads count; measures \
         single-thread sgemm on the step's own matrix shapes; runs `vae train` and `vae sample --n 64` \
         as child processes for peak memory and latency (skipped with a note when those subcommands are \
-        missing). Prints one summary line and writes (or, with --append, extends) a JSON file. \
-        Scripts/bench.sh runs this once per OpenBLAS kernel setting; the speed targets are for \
-        the 5,000-image MNIST training set (pass it with --data).
+        missing). With --rounds N the training measurement runs N times, and with --peers RUNNER each \
+        round also runs the peers (JAX on each thread count, PyTorch on the largest) on the same data \
+        and epochs; the medians over the rounds give the ratios. Prints summary lines and writes (or, \
+        with --append, extends) a JSON file. Scripts/bench.sh --peers sets all this up.
         """)
 
     @Option(help: "Data folder in the MNIST layout (default: ./data/mnist if present, else the bundled subset).")
@@ -37,6 +38,13 @@ struct Bench: ParsableCommand {
 
     @Option(parsing: .upToNextOption, help: "Worker-thread counts to train with.")
     var threads: [Int] = [1, 2]
+
+    @Option(help: "Rounds of the training measurement (and of the peers); medians are taken over them.")
+    var rounds = 1
+
+    @Option(help: ArgumentHelp("Scripts/peers/run.sh, to run the JAX and PyTorch peers in each round (installed beforehand with its --setup-only).",
+                               valueName: "runner"))
+    var peers: String?
 
     @Option(help: "Seed of the model's initialisation and of training.")
     var seed: UInt64 = 1
@@ -75,6 +83,10 @@ struct Bench: ParsableCommand {
             throw ValidationError("--threads needs counts between 1 and 256 (got \(threads))")
         }
         guard sgemmSampleMilliseconds > 0 else { throw ValidationError("--sgemm-sample-milliseconds must be positive") }
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1 (got \(rounds))") }
+        if let peers, !FileManager.default.fileExists(atPath: peers) {
+            throw ValidationError("--peers: no file \(peers) (pass Scripts/peers/run.sh)")
+        }
         guard sampleRuns >= 1 else { throw ValidationError("--sample-runs must be at least 1 (got \(sampleRuns))") }
         if append && json == nil { throw ValidationError("--append needs --json FILE (the file to add to)") }
     }
@@ -89,8 +101,9 @@ struct Bench: ParsableCommand {
         let variableText = KernelSetting.variables.map { "\($0)=\(environment[$0] ?? "(unset)")" }.joined(separator: " ")
         print("vae bench: kernels \(kernels.rawValue) (\(variableText)) → OpenBLAS core \(BLAS.coreName)")
         print("OpenBLAS: \(BLAS.configuration)")
-        let cpu = cpuModelName()
+        let cpu = cpuDescription()
         print("CPU: \(cpu), \(ProcessInfo.processInfo.activeProcessorCount) logical CPUs")
+        print("build: vae \(BuildTarget.versionLine)")
         let loadAtStart = loadAverages()
         if let load = loadAtStart {
             print("load average: \(load.map { formatFixed($0, decimals: 2) }.joined(separator: " "))"
@@ -123,28 +136,44 @@ struct Bench: ParsableCommand {
         let sgemm = measureSGEMM(shapes: stepShapes, batch: batchSize, verbose: true)
         print("  combined, weighted by the step's FLOPs: \(formatFixed(sgemm.combinedGFLOPS, decimals: 1)) GFLOP/s")
         var perWorker: [SGEMMResult] = []
+        var sgemmReference = [1: sgemm.combinedGFLOPS]
         for t in Set(threads).sorted() where t > 1 {
             let rows = (batchSize + t - 1) / t
             let shapes = GEMMShape.trainingStep(of: probeModel, batch: rows)
             let alone = measureSGEMM(shapes: shapes, batch: rows, verbose: false)
             let together = measureSGEMM(shapes: shapes, batch: rows, concurrency: t, verbose: false)
             perWorker += [alone, together]
+            sgemmReference[t] = together.combinedGFLOPS
             print("  at a worker's share of the batch (\(rows) rows): "
                   + "\(formatFixed(alone.combinedGFLOPS, decimals: 1)) GFLOP/s on 1 thread, "
                   + "\(formatFixed(together.combinedGFLOPS, decimals: 1)) GFLOP/s in total on \(t) threads at once")
         }
 
-        // Training throughput.
+        // Training throughput, in rounds alternating with the peers.
         print("\ntraining: \(formatCount(images.count)) images, batch \(batchSize), "
-              + "\(warmupEpochs) warm-up + \(epochs) timed epochs, seed \(seed)")
+              + "\(warmupEpochs) warm-up + \(epochs) timed epochs, seed \(seed), \(rounds) round\(rounds == 1 ? "" : "s")"
+              + (peers == nil ? "" : ", alternating with the peers"))
         var training: [TrainingResult] = []
-        for t in threads {
-            let result = measureTraining(data: images, configuration: configuration, threads: t, batchSize: batchSize,
-                                         gemmFlopsPerImage: gemmFlopsPerImage, sgemmGFLOPS: sgemm.combinedGFLOPS,
-                                         kernels: kernels)
-            training.append(result)
-            print("  " + trainingLine(result))
+        var peerRuns: [PeerRun] = []
+        for round in 1...rounds {
+            for t in threads {
+                let result = measureTraining(data: images, configuration: configuration, threads: t,
+                                             batchSize: batchSize, round: round, gemmFlopsPerImage: gemmFlopsPerImage,
+                                             sgemmGFLOPS: sgemmReference[t] ?? sgemm.combinedGFLOPS * Double(t))
+                training.append(result)
+                print("  round \(round): " + trainingLine(result))
+            }
+            guard let runner = peers else { continue }
+            for contender in PeerContender.all(threads: threads) {
+                let run = runPeer(contender, runner: runner, dataFolder: location.folder.path, round: round)
+                peerRuns.append(run)
+                print("  round \(round): \(contender.label): "
+                      + (run.imagesPerSecond.map { "images/s=\(formatCount(Int($0.rounded())))" }
+                         ?? "\(run.status) (\(run.note ?? ""))"))
+            }
         }
+        let contenders = contenders(training: training, peerRuns: peerRuns)
+        let ratios = ratios(contenders)
 
         // Child processes: vae train (peak memory) and vae sample (latency).
         var trainMeasurement = CommandMeasurement(status: "skipped", note: "--skip-commands given",
@@ -159,9 +188,9 @@ struct Bench: ParsableCommand {
               + "vae train: \(describeTrain(trainMeasurement))")
         print("sample: \(describeSample(sampleMeasurement))")
 
-        let summary = summaryLine(kernels: kernels, training: training, sgemm: sgemm, train: trainMeasurement,
-                                  sample: sampleMeasurement, benchRSS: benchRSS)
-        print("\n" + summary)
+        let summary = summaryLines(cpu: cpu, kernels: kernels, training: training, contenders: contenders, ratios: ratios,
+                                   sgemmReference: sgemmReference, train: trainMeasurement, sample: sampleMeasurement)
+        print("\n" + summary.joined(separator: "\n"))
 
         let setting = BenchSettingResult(
             kernels: kernels, environment: blasEnvironment, openblasCoreName: BLAS.coreName,
@@ -169,7 +198,7 @@ struct Bench: ParsableCommand {
             dataOrigin: location.origin.rawValue, trainImages: images.count, layers: layerSizes,
             multiplyAddsPerExample: probeModel.multiplyAddsPerExample, gemmFlopsPerImage: gemmFlopsPerImage,
             nominalFlopsPerImage: nominalFlopsPerImage, seed: seed, sgemm: sgemm, sgemmPerWorker: perWorker,
-            training: training, benchPeakRSSMegabytes: benchRSS, loadAverageAtStart: loadAtStart,
+            training: training, peerRuns: peerRuns, contenders: contenders, ratios: ratios, benchPeakRSSMegabytes: benchRSS, loadAverageAtStart: loadAtStart,
             loadAverageAtEnd: loadAverages(), train: trainMeasurement,
             sample: sampleMeasurement, summary: summary)
         let path = try writeReport(setting: setting, cpu: cpu)

@@ -11,18 +11,14 @@ import VAEModel
 extension Bench {
     // MARK: output
 
-    /// `threads=2 images/s=57,300 GFLOP/s=188 sgemm%=82 step=2.23ms (prep 4% fwd+bwd 86% adam 10%) target 55,000: met`.
+    /// `threads=2 images/s=18,500 GFLOP/s=61 sgemm%=80 step=6.92ms (prep 4% fwd+bwd 76% adam 20%)`.
     func trainingLine(_ r: TrainingResult) -> String {
-        var line = "threads=\(r.threads) images/s=\(formatCount(Int(r.imagesPerSecond.rounded()))) "
+        "threads=\(r.threads) images/s=\(formatCount(Int(r.imagesPerSecond.rounded()))) "
             + "GFLOP/s=\(formatFixed(r.achievedGFLOPS, decimals: 0)) sgemm%=\(formatFixed(r.sgemmPercent, decimals: 0)) "
             + "step=\(formatFixed(r.step.stepMilliseconds, decimals: 2))ms "
             + "(prep \(formatFixed(r.step.batchPreparationPercent, decimals: 0))% "
             + "fwd+bwd \(formatFixed(r.step.forwardBackwardPercent, decimals: 0))% "
             + "adam \(formatFixed(r.step.optimizerPercent, decimals: 0))%)"
-        if let target = r.target {
-            line += " target \(formatCount(Int(target.value))): \(target.met ? "met" : "NOT met")"
-        }
-        return line
     }
 
     func describeTrain(_ m: CommandMeasurement) -> String {
@@ -31,7 +27,6 @@ extension Bench {
         }
         return "`vae \(m.arguments.joined(separator: " "))` peak RSS \(formatFixed(rss, decimals: 1)) MB "
             + "in \(formatFixed((m.medianMilliseconds ?? 0) / 1e3, decimals: 1)) s"
-            + (m.target.map { " (target ≤ \(formatFixed($0.value, decimals: 0)) MB: \($0.met ? "met" : "NOT met"))" } ?? "")
     }
 
     func describeSample(_ m: CommandMeasurement) -> String {
@@ -41,27 +36,55 @@ extension Bench {
         let runs = (m.wallMilliseconds ?? []).map { formatFixed($0, decimals: 1) }.joined(separator: ", ")
         return "`vae \(m.arguments.joined(separator: " "))` median \(formatFixed(medianTime, decimals: 1)) ms "
             + "over \(m.wallMilliseconds?.count ?? 0) runs [\(runs)]"
-            + (m.target.map { " (target ≤ \(formatFixed($0.value, decimals: 0)) ms: \($0.met ? "met" : "NOT met"))" } ?? "")
     }
 
-    /// The one line per kernel setting: most threads first, then the others after `|`, then memory and sampling.
-    func summaryLine(kernels: KernelSetting, training: [TrainingResult], sgemm: SGEMMResult,
-                             train: CommandMeasurement, sample: CommandMeasurement, benchRSS: Double) -> String {
-        var parts = ["summary kernels=\(BLAS.coreName)(\(kernels.rawValue)) sgemm1t=\(formatFixed(sgemm.combinedGFLOPS, decimals: 1))GFLOP/s"]
-        for r in training.sorted(by: { $0.threads > $1.threads }) { parts.append(trainingLine(r)) }
-        var tail = "benchRSS=\(formatFixed(benchRSS, decimals: 0))MB"
+    /// The summary, each line starting `summary`: the machine and build; vae's median per thread count
+    /// (the round nearest the median for the step breakdown) with its share of the sgemm rate; the
+    /// peers' medians and vae's ratios to them; memory and sampling latency.
+    func summaryLines(cpu: String, kernels: KernelSetting, training: [TrainingResult], contenders: [ContenderResult],
+                      ratios: [PeerRatio], sgemmReference: [Int: Double], train: CommandMeasurement,
+                      sample: CommandMeasurement) -> [String] {
+        let sgemmText = sgemmReference.keys.sorted().map {
+            "sgemm\($0)t=\(formatFixed(sgemmReference[$0] ?? 0, decimals: 1))GFLOP/s"
+        }.joined(separator: " ")
+        var lines = ["summary cpu=\"\(cpu)\" build=\(BuildTarget.isNative ? "native" : "portable") "
+                     + "openblas=\(BLAS.coreName)(\(kernels.rawValue)) \(sgemmText)"]
+        var vaeParts: [String] = []
+        for contender in contenders where contender.name == "vae" {
+            let runs = training.filter { $0.threads == contender.threads }
+            guard let middle = runs.min(by: {
+                abs($0.imagesPerSecond - contender.medianImagesPerSecond) < abs($1.imagesPerSecond - contender.medianImagesPerSecond)
+            }) else { continue }
+            var line = middle
+            line.imagesPerSecond = contender.medianImagesPerSecond
+            line.achievedGFLOPS = middle.achievedGFLOPS / middle.imagesPerSecond * contender.medianImagesPerSecond
+            line.sgemmPercent = 100 * line.achievedGFLOPS / middle.sgemmGFLOPS
+            vaeParts.append(trainingLine(line))
+        }
+        let roundsText = rounds == 1 ? "" : " (median of \(rounds) rounds)"
+        lines.append("summary vae\(roundsText) " + vaeParts.joined(separator: " | "))
+        let peerMedians = contenders.filter { $0.name != "vae" }
+        if !peerMedians.isEmpty {
+            let peerText = peerMedians.map { c in
+                let label = PeerContender(peer: c.name, threads: c.threads).label
+                return "\(label) \(formatCount(Int(c.medianImagesPerSecond.rounded())))"
+            }.joined(separator: ", ")
+            let ratioText = ratios.map { "\($0.label) \(formatFixed($0.ratio, decimals: 2))×" }.joined(separator: ", ")
+            lines.append("summary peers images/s: \(peerText) | \(ratioText)")
+        }
+        var tail = "summary memory+latency:"
         if let rss = train.peakRSSMegabytes, train.status == "measured" {
-            tail += " trainRSS=\(formatFixed(rss, decimals: 1))MB (target 64MB: \(train.target?.met == true ? "met" : "NOT met"))"
+            tail += " trainRSS=\(formatFixed(rss, decimals: 1))MB"
         } else {
             tail += " trainRSS=\(train.status)"
         }
         if let ms = sample.medianMilliseconds, sample.status == "measured" {
-            tail += " sample64=\(formatFixed(ms, decimals: 0))ms (target 50ms: \(sample.target?.met == true ? "met" : "NOT met"))"
+            tail += " sample64=\(formatFixed(ms, decimals: 0))ms"
         } else {
             tail += " sample64=\(sample.status)"
         }
-        parts.append(tail)
-        return parts.joined(separator: " | ")
+        lines.append(tail)
+        return lines
     }
 
     /// Writes the JSON result file (adding to it with `--append`) and returns its path.
@@ -79,7 +102,7 @@ extension Bench {
         }
         let url = URL(fileURLWithPath: path)
         var report = BenchReport(schema: BenchReport.currentSchema, date: ISO8601DateFormatter().string(from: now),
-                                 cpuModel: cpu, cpuMHz: cpuMegahertz(), logicalCPUs: ProcessInfo.processInfo.activeProcessorCount, settings: [])
+                                 cpuModel: cpu, buildTarget: BuildTarget.versionLine, cpuMHz: cpuMegahertz(), logicalCPUs: ProcessInfo.processInfo.activeProcessorCount, settings: [])
         if append, FileManager.default.fileExists(atPath: url.path) {
             do {
                 report = try JSONDecoder().decode(BenchReport.self, from: Data(contentsOf: url))

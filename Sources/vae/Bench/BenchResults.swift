@@ -1,11 +1,11 @@
-// The benchmark's result types (the JSON schema `vae-bench/1`) and its kernel settings.
+// The benchmark's result types (the JSON schema `vae-bench/2`) and its kernel settings.
 
 import ArgumentParser
 import Foundation
 import TensorCore
 import VAEModel
 
-/// Which OpenBLAS kernel choice a benchmark run stands for (the targets differ).
+/// Which OpenBLAS kernel choice a benchmark run stands for.
 enum KernelSetting: String, ExpressibleByArgument, CaseIterable, Codable, Sendable {
     /// The environment as it is (CI's setting; this machine's environment may force a core type).
     case env
@@ -20,24 +20,6 @@ enum KernelSetting: String, ExpressibleByArgument, CaseIterable, Codable, Sendab
         let environment = ProcessInfo.processInfo.environment
         return variables.contains { environment[$0] != nil } ? .env : .auto
     }
-}
-
-/// The project's speed targets (default model, batch 128, 5,000 MNIST training images, 2 cores).
-enum BenchTargets {
-    /// Minimum training images per second for a kernel setting and worker-thread count, if there is one.
-    static func imagesPerSecond(kernels: KernelSetting, threads: Int) -> Double? {
-        switch (kernels, threads) {
-        case (.env, 1): 30_000
-        case (.env, 2): 55_000
-        case (.auto, 1): 52_000
-        case (.auto, 2): 90_000
-        default: nil
-        }
-    }
-    /// Maximum peak resident memory of `vae train` on mnist-5k, megabytes.
-    static let trainPeakRSSMegabytes = 64.0
-    /// Maximum wall time of `vae sample --n 64`, milliseconds.
-    static let sampleMilliseconds = 50.0
 }
 
 /// One matrix product of a training step, as `Tape.linear` issues it.
@@ -127,15 +109,10 @@ struct StepBreakdown: Codable, Sendable {
     var optimizerPercent: Double
 }
 
-/// A target and whether it is met.
-struct TargetCheck: Codable, Sendable {
-    /// The threshold (images/s: minimum; MB and ms: maximum).
-    var value: Double
-    var met: Bool
-}
-
-/// Training throughput on one worker-thread count.
+/// Training throughput on one worker-thread count in one round.
 struct TrainingResult: Codable, Sendable {
+    /// 1-based round (rounds alternate with the peers).
+    var round: Int
     var threads: Int
     var batchSize: Int
     var warmupEpochs: Int
@@ -149,12 +126,48 @@ struct TrainingResult: Codable, Sendable {
     var epochImagesPerSecond: [Double]
     /// GEMM work actually done (gemmFlopsPerImage × images / s), GFLOP/s.
     var achievedGFLOPS: Double
-    /// achievedGFLOPS / (single-thread combined sgemm × threads), percent.
+    /// The sgemm rate this is compared with, GFLOP/s: on 1 thread the step's products at the whole
+    /// batch; on T threads the total of T threads running them at once at a worker's share of the batch.
+    var sgemmGFLOPS: Double
+    /// achievedGFLOPS / sgemmGFLOPS, percent.
     var sgemmPercent: Double
     var step: StepBreakdown
     /// Training loss per example of the last timed epoch (same seed and threads ⇒ same value).
     var finalLoss: Double
-    var target: TargetCheck?
+}
+
+/// One run of a peer implementation (`Scripts/peers/`), read from the JSON line it prints.
+struct PeerRun: Codable, Sendable {
+    var round: Int
+    /// `jax` or `torch`.
+    var peer: String
+    var threads: Int
+    /// `measured` or `failed`.
+    var status: String
+    var note: String?
+    var imagesPerSecond: Double?
+    var finalLoss: Double?
+    /// The peer's own result line, verbatim.
+    var resultLine: String?
+}
+
+/// The median images/s of one contender over the rounds.
+struct ContenderResult: Codable, Sendable {
+    /// `vae`, `jax` or `torch`.
+    var name: String
+    var threads: Int
+    /// Images/s of each round that measured.
+    var roundImagesPerSecond: [Double]
+    var medianImagesPerSecond: Double
+}
+
+/// vae's median images/s over a peer's, both on the same thread count, measured in the same run.
+struct PeerRatio: Codable, Sendable {
+    /// e.g. `vae/JAX 1 core`.
+    var label: String
+    var threads: Int
+    var peer: String
+    var ratio: Double
 }
 
 /// The outcome of a measurement that runs another `vae` subcommand.
@@ -171,7 +184,6 @@ struct CommandMeasurement: Codable, Sendable {
     var wallMilliseconds: [Double]?
     /// Median wall time, ms.
     var medianMilliseconds: Double?
-    var target: TargetCheck?
 }
 
 /// Everything measured under one kernel setting.
@@ -195,7 +207,13 @@ struct BenchSettingResult: Codable, Sendable {
     /// The same products at each worker's share of the batch (for multi-thread runs): for each
     /// thread count T > 1, first on one thread, then on T threads at once (`threads` = T, total rate).
     var sgemmPerWorker: [SGEMMResult]
+    /// Every round's training runs, in the order they ran.
     var training: [TrainingResult]
+    /// Every round's peer runs (empty without --peers).
+    var peerRuns: [PeerRun]
+    /// Median images/s per contender and thread count, and vae's ratios to the peers.
+    var contenders: [ContenderResult]
+    var ratios: [PeerRatio]
     var benchPeakRSSMegabytes: Double
     /// 1-, 5- and 15-minute load averages when the run started and ended (other work on the
     /// machine shows up here and lowers the figures).
@@ -203,8 +221,8 @@ struct BenchSettingResult: Codable, Sendable {
     var loadAverageAtEnd: [Double]?
     var train: CommandMeasurement
     var sample: CommandMeasurement
-    /// The printed summary line.
-    var summary: String
+    /// The printed summary lines.
+    var summary: [String]
 }
 
 /// The JSON result file: machine facts and one entry per kernel setting.
@@ -212,13 +230,16 @@ struct BenchReport: Codable, Sendable {
     var schema: String
     /// ISO 8601, UTC, when the file was first written.
     var date: String
+    /// `model name` of /proc/cpuinfo with its family and model numbers and vector extensions.
     var cpuModel: String
+    /// What the binary's Swift code was generated for (`vae --version`).
+    var buildTarget: String
     /// The first `cpu MHz` of /proc/cpuinfo (the clock when the file was first written).
     var cpuMHz: Double?
     var logicalCPUs: Int
     var settings: [BenchSettingResult]
 
-    static let currentSchema = "vae-bench/1"
+    static let currentSchema = "vae-bench/2"
 }
 
 /// Errors of the benchmark command itself.

@@ -18,7 +18,6 @@ extension Bench {
         let sampleArgs = splitArguments(sampleArguments, data: dataFolder)
         var train = CommandMeasurement(status: "skipped", arguments: trainArgs)
         var sample = CommandMeasurement(status: "skipped", arguments: sampleArgs)
-        train.target = nil
         guard let executable = vae ?? currentExecutablePath() else {
             train.note = "cannot find the vae executable (pass --vae PATH)"
             sample.note = train.note
@@ -57,8 +56,6 @@ extension Bench {
             train.medianMilliseconds = result.wallSeconds * 1e3
             if result.status == 0 {
                 train.status = "measured"
-                train.target = TargetCheck(value: BenchTargets.trainPeakRSSMegabytes,
-                                           met: megabytes <= BenchTargets.trainPeakRSSMegabytes)
             } else {
                 train.status = "failed"
                 train.note = "exit status \(result.status): \(result.messageTail())"
@@ -96,7 +93,6 @@ extension Bench {
         sample.status = "measured"
         sample.wallMilliseconds = times
         sample.medianMilliseconds = medianTime
-        sample.target = TargetCheck(value: BenchTargets.sampleMilliseconds, met: medianTime <= BenchTargets.sampleMilliseconds)
         return (train, sample)
     }
 

@@ -12,8 +12,9 @@ extension Bench {
     // MARK: training
 
     /// Trains a fresh model for the warm-up and timed epochs on `threads` workers.
-    func measureTraining(data: ImageSet, configuration: VAEConfiguration, threads: Int, batchSize: Int,
-                                 gemmFlopsPerImage: Double, sgemmGFLOPS: Double, kernels: KernelSetting) -> TrainingResult {
+    /// - Parameter sgemmGFLOPS: the sgemm rate to compare with (see `TrainingResult.sgemmGFLOPS`).
+    func measureTraining(data: ImageSet, configuration: VAEConfiguration, threads: Int, batchSize: Int, round: Int,
+                         gemmFlopsPerImage: Double, sgemmGFLOPS: Double) -> TrainingResult {
         var generator = SeededGenerator(seed: seed)
         let model = VAE(configuration: configuration, generator: &generator)
         let trainer = Trainer(model: model, batchSize: batchSize, threads: threads, seed: seed)
@@ -46,14 +47,11 @@ extension Bench {
             optimizerPercent: 100 * parts.optimizer / seconds)
         let rate = Double(imagesSeen) / seconds
         let achieved = gemmFlopsPerImage * rate / 1e9
-        let target = BenchTargets.imagesPerSecond(kernels: kernels, threads: threads).map {
-            TargetCheck(value: $0, met: rate >= $0)
-        }
-        return TrainingResult(threads: threads, batchSize: batchSize, warmupEpochs: warmupEpochs, epochs: epochs,
+        return TrainingResult(round: round, threads: threads, batchSize: batchSize, warmupEpochs: warmupEpochs, epochs: epochs,
                               images: imagesSeen, seconds: seconds, imagesPerSecond: rate,
                               epochImagesPerSecond: epochRates, achievedGFLOPS: achieved,
-                              sgemmPercent: 100 * achieved / (sgemmGFLOPS * Double(threads)),
-                              step: step, finalLoss: finalLoss, target: target)
+                              sgemmGFLOPS: sgemmGFLOPS, sgemmPercent: 100 * achieved / sgemmGFLOPS,
+                              step: step, finalLoss: finalLoss)
     }
 
 }
