@@ -23,7 +23,9 @@ struct Bench: ParsableCommand {
         as child processes for peak memory and latency (skipped with a note when those subcommands are \
         missing). With --rounds N the training measurement runs N times, and with --peers RUNNER each \
         round also runs the peers (JAX on each thread count, PyTorch on the largest) on the same data \
-        and epochs; the medians over the rounds give the ratios. Prints summary lines and writes (or, \
+        and epochs; the medians over the rounds give the ratios. Then it times vae evaluate's estimator \
+        (--evaluation-samples per image on --evaluation-images test images) against the decoder's own sgemm \
+        shapes on each thread count, alternating with PyTorch's estimator when the peers run. Prints summary lines and writes (or, \
         with --append, extends) a JSON file. Scripts/bench.sh --peers sets all this up.
         """)
 
@@ -41,6 +43,15 @@ struct Bench: ParsableCommand {
 
     @Option(help: "Rounds of the training measurement (and of the peers); medians are taken over them.")
     var rounds = 1
+
+    @Option(help: "Importance samples per image of the evaluation measurement (vae evaluate's estimator).")
+    var evaluationSamples = 1000
+
+    @Option(help: "Test images of the evaluation measurement.")
+    var evaluationImages = 100
+
+    @Flag(help: "Do not measure the evaluation estimator.")
+    var skipEvaluation = false
 
     @Option(help: ArgumentHelp("Scripts/peers/run.sh, to run the JAX and PyTorch peers in each round (installed beforehand with its --setup-only).",
                                valueName: "runner"))
@@ -84,6 +95,8 @@ struct Bench: ParsableCommand {
         }
         guard sgemmSampleMilliseconds > 0 else { throw ValidationError("--sgemm-sample-milliseconds must be positive") }
         guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1 (got \(rounds))") }
+        guard evaluationSamples >= 1 else { throw ValidationError("--evaluation-samples must be at least 1") }
+        guard evaluationImages >= 1 else { throw ValidationError("--evaluation-images must be at least 1") }
         if let peers, !FileManager.default.fileExists(atPath: peers) {
             throw ValidationError("--peers: no file \(peers) (pass Scripts/peers/run.sh)")
         }
@@ -174,6 +187,8 @@ struct Bench: ParsableCommand {
         }
         let contenders = contenders(training: training, peerRuns: peerRuns)
         let ratios = ratios(contenders)
+        let evaluation = skipEvaluation ? nil
+            : measureEvaluation(dataset: dataset, model: probeModel, dataFolder: location.folder.path)
 
         // Child processes: vae train (peak memory) and vae sample (latency).
         var trainMeasurement = CommandMeasurement(status: "skipped", note: "--skip-commands given",
@@ -190,6 +205,7 @@ struct Bench: ParsableCommand {
 
         let summary = summaryLines(cpu: cpu, kernels: kernels, training: training, contenders: contenders, ratios: ratios,
                                    sgemmReference: sgemmReference, train: trainMeasurement, sample: sampleMeasurement)
+            + (evaluation.map { [$0.summary] } ?? [])
         print("\n" + summary.joined(separator: "\n"))
 
         let setting = BenchSettingResult(
@@ -198,7 +214,8 @@ struct Bench: ParsableCommand {
             dataOrigin: location.origin.rawValue, trainImages: images.count, layers: layerSizes,
             multiplyAddsPerExample: probeModel.multiplyAddsPerExample, gemmFlopsPerImage: gemmFlopsPerImage,
             nominalFlopsPerImage: nominalFlopsPerImage, seed: seed, sgemm: sgemm, sgemmPerWorker: perWorker,
-            training: training, peerRuns: peerRuns, contenders: contenders, ratios: ratios, benchPeakRSSMegabytes: benchRSS, loadAverageAtStart: loadAtStart,
+            training: training, peerRuns: peerRuns, contenders: contenders, ratios: ratios, evaluation: evaluation,
+            benchPeakRSSMegabytes: benchRSS, loadAverageAtStart: loadAtStart,
             loadAverageAtEnd: loadAverages(), train: trainMeasurement,
             sample: sampleMeasurement, summary: summary)
         let path = try writeReport(setting: setting, cpu: cpu)

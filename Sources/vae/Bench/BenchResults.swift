@@ -214,6 +214,8 @@ struct BenchSettingResult: Codable, Sendable {
     /// Median images/s per contender and thread count, and vae's ratios to the peers.
     var contenders: [ContenderResult]
     var ratios: [PeerRatio]
+    /// The evaluation estimator's speed (absent with --skip-evaluation).
+    var evaluation: EvaluationBenchResult?
     var benchPeakRSSMegabytes: Double
     /// 1-, 5- and 15-minute load averages when the run started and ended (other work on the
     /// machine shows up here and lowers the figures).

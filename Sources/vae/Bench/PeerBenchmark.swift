@@ -34,9 +34,17 @@ extension Bench {
     /// Runs one peer through `runner` (`Scripts/peers/run.sh`) on the same data, batch and epochs as
     /// vae's own measurement, and reads the one JSON line it prints.
     func runPeer(_ contender: PeerContender, runner: String, dataFolder: String, round: Int) -> PeerRun {
-        var run = PeerRun(round: round, peer: contender.peer, threads: contender.threads, status: "failed")
-        let arguments = [runner, contender.script, "--data", dataFolder, "--epochs", String(epochs),
-                         "--warmup-epochs", String(warmupEpochs), "--threads", String(contender.threads)]
+        runPeerScript(runner: runner, script: contender.script, peer: contender.peer, threads: contender.threads,
+                      arguments: ["--data", dataFolder, "--epochs", String(epochs), "--warmup-epochs", String(warmupEpochs)],
+                      round: round)
+    }
+
+    /// Runs `script` of the peers through `runner` with `arguments` and `--threads`, and reads the one
+    /// JSON line it prints (its `images_per_second`).
+    func runPeerScript(runner: String, script: String, peer: String, threads: Int, arguments: [String],
+                       round: Int) -> PeerRun {
+        var run = PeerRun(round: round, peer: peer, threads: threads, status: "failed")
+        let arguments = [runner, script] + arguments + ["--threads", String(threads)]
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("vae-bench-peer-\(UUID().uuidString.prefix(8))", isDirectory: true)
         do {
