@@ -28,7 +28,8 @@ struct EvaluationBenchResult: Codable, Sendable {
     var images: Int
     /// Rows per decoder pass (the estimator's `rowsPerPass`).
     var rowsPerPass: Int
-    /// The decoder's products at `rowsPerPass` rows: on 1 thread, and on each larger thread count at once.
+    /// The decoder's products at `rowsPerPass` rows, measured right before each estimator run on its
+    /// thread count (all threads at once), in run order.
     var sgemm: [SGEMMResult]
     var runs: [EvaluationRun]
     /// PyTorch's estimator (`Scripts/peers/torch_evaluate.py`) per round, when the peers run.
@@ -51,25 +52,19 @@ extension Bench {
         let rows = LikelihoodEstimator(model: model, samples: evaluationSamples, seed: seed).rowsPerPass
         let decoder = decoderShapes(model: model, rows: rows)
         let flopsPerImage = Double(evaluationSamples) * decoder.reduce(0) { $0 + $1.flops } / Double(rows)
-            + 2 * Double(model.encoder.layers.reduce(0) { $0 + $1.inputSize * $1.outputSize } + 2 * c.hidden.last! * c.latent)
+            + 2 * Double(model.encoder.layers.reduce(0) { $0 + $1.inputSize * $1.outputSize } + 2 * model.meanHead.inputSize * c.latent)
         print("\nevaluation: k = \(formatCount(evaluationSamples)), \(formatCount(count)) test images, "
               + "\(rows) rows per decoder pass, \(formatFixed(flopsPerImage / 1e9, decimals: 2)) GFLOP per image")
         BLAS.setThreadCount(1)
-        var sgemm = [measureSGEMM(shapes: decoder, batch: rows, verbose: false)]
-        var reference = [1: sgemm[0].combinedGFLOPS]
-        for t in Set(threads).sorted() where t > 1 {
-            let together = measureSGEMM(shapes: decoder, batch: rows, concurrency: t, verbose: false)
-            sgemm.append(together)
-            reference[t] = together.combinedGFLOPS
-        }
-        print("  decoder sgemm: " + reference.keys.sorted().map {
-            "\(formatFixed(reference[$0]!, decimals: 1)) GFLOP/s on \($0) thread\($0 == 1 ? "" : "s")"
-        }.joined(separator: ", "))
-
+        // The sgemm rate is measured right before each estimator run, on the same thread count: a shared
+        // machine's speed drifts within a minute, and a share is only meaningful against its neighbour.
+        var sgemm: [SGEMMResult] = []
         var runs: [EvaluationRun] = []
         var peerRuns: [PeerRun] = []
         for round in 1...rounds {
             for t in threads {
+                let reference = measureSGEMM(shapes: decoder, batch: rows, concurrency: t, verbose: false)
+                sgemm.append(reference)
                 let estimator = LikelihoodEstimator(model: model, samples: evaluationSamples, threads: t, seed: seed)
                 let start = DispatchTime.now().uptimeNanoseconds
                 _ = estimator.estimate(inputs: inputs)
@@ -77,10 +72,11 @@ extension Bench {
                 let achieved = flopsPerImage * Double(count) / seconds / 1e9
                 let run = EvaluationRun(round: round, threads: t, images: count, samples: evaluationSamples,
                                         seconds: seconds, imagesPerSecond: Double(count) / seconds,
-                                        achievedGFLOPS: achieved, sgemmPercent: 100 * achieved / (reference[t] ?? achieved))
+                                        achievedGFLOPS: achieved, sgemmPercent: 100 * achieved / reference.combinedGFLOPS)
                 runs.append(run)
                 print("  round \(round): threads=\(t) images/s=\(formatFixed(run.imagesPerSecond, decimals: 1)) "
-                      + "GFLOP/s=\(formatFixed(achieved, decimals: 1)) sgemm%=\(Int(run.sgemmPercent.rounded()))")
+                      + "GFLOP/s=\(formatFixed(achieved, decimals: 1)) against decoder sgemm "
+                      + "\(formatFixed(reference.combinedGFLOPS, decimals: 1)) GFLOP/s just before: sgemm%=\(Int(run.sgemmPercent.rounded()))")
             }
             guard let runner = peers, let most = threads.max(), most >= 2 else { continue }
             let run = runPeerScript(runner: runner, script: "torch_evaluate.py", peer: "torch", threads: most,
