@@ -129,6 +129,27 @@ def cpu_name():
         return platform.processor()
 
 
+def training_argument_parser(description, threads_help):
+    """The arguments both training peers take (data, epochs, warm-up, threads, batch, seed), checked by
+    `check_training_arguments`; a peer adds its own before parsing."""
+    import argparse
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--data", default=None, help="MNIST-layout folder (default: $VAE_PEERS_DATA, "
+                        "else ./data/mnist, else the repository's bundled mnist-mini)")
+    parser.add_argument("--epochs", type=int, default=5, help="timed epochs (default 5)")
+    parser.add_argument("--warmup-epochs", type=int, default=1, help="untimed epochs first (default 1)")
+    parser.add_argument("--threads", type=int, default=2, help=threads_help)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def check_training_arguments(parser, args):
+    if args.epochs < 1 or args.warmup_epochs < 0 or args.threads < 1 or args.batch_size < 1:
+        parser.error("--epochs, --threads and --batch-size must be >= 1, --warmup-epochs >= 0")
+    return args
+
+
 def print_result(peer, task, threads, images_per_second, seconds, versions, **extra):
     """Prints the run's result as ONE JSON line on stdout (everything else goes to stderr)."""
     result = {"peer": peer, "task": task, "threads": threads,

@@ -20,7 +20,6 @@ cpu_seconds in the result (process CPU time over the timed epochs) shows how man
 Usage: python jax_train.py [--data DIR] [--epochs 5] [--warmup-epochs 1] [--threads 2] [--seed 0]
 """
 
-import argparse
 import os
 import sys
 
@@ -47,18 +46,8 @@ def configure_threads(threads):
 
 
 def parse_arguments(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default=None, help="MNIST-layout folder (default: $VAE_PEERS_DATA, "
-                        "else ./data/mnist, else the repository's bundled mnist-mini)")
-    parser.add_argument("--epochs", type=int, default=5, help="timed epochs (default 5)")
-    parser.add_argument("--warmup-epochs", type=int, default=1, help="untimed epochs first (default 1)")
-    parser.add_argument("--threads", type=int, default=2, help="compute threads, see above (default 2)")
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    if args.epochs < 1 or args.warmup_epochs < 0 or args.threads < 1 or args.batch_size < 1:
-        parser.error("--epochs, --threads and --batch-size must be >= 1, --warmup-epochs >= 0")
-    return args
+    parser = common.training_argument_parser(__doc__.split("\n\n")[0], "compute threads, see above (default 2)")
+    return common.check_training_arguments(parser, parser.parse_args(argv))
 
 
 args = parse_arguments() if __name__ == "__main__" else None

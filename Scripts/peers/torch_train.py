@@ -12,7 +12,6 @@ Usage: python torch_train.py [--data DIR] [--epochs 5] [--warmup-epochs 1] [--th
                              [--save FILE.safetensors]
 """
 
-import argparse
 import sys
 
 import numpy as np
@@ -74,22 +73,13 @@ def train_epoch(model, optimizer, data, batch_size, generator):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default=None, help="MNIST-layout folder (default: $VAE_PEERS_DATA, "
-                        "else ./data/mnist, else the repository's bundled mnist-mini)")
-    parser.add_argument("--epochs", type=int, default=5, help="timed epochs (default 5)")
-    parser.add_argument("--warmup-epochs", type=int, default=1, help="untimed epochs first (default 1)")
-    parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads (default 2)")
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--seed", type=int, default=0)
+    parser = common.training_argument_parser(__doc__.split("\n\n")[0], "torch intra-op threads (default 2)")
     parser.add_argument("--adam", choices=["default", "foreach", "fused"], default="default",
                         help="torch.optim.Adam implementation (default: PyTorch's own choice)")
     parser.add_argument("--save", metavar="FILE", default=None,
                         help="write the trained weights as safetensors, named as `vae train` names them "
                              "(readable by torch_evaluate.py --model)")
-    args = parser.parse_args(argv)
-    if args.epochs < 1 or args.warmup_epochs < 0 or args.threads < 1 or args.batch_size < 1:
-        parser.error("--epochs, --threads and --batch-size must be >= 1, --warmup-epochs >= 0")
+    args = common.check_training_arguments(parser, parser.parse_args(argv))
 
     torch.set_num_interop_threads(1)
     torch.set_num_threads(args.threads)

@@ -24,6 +24,8 @@ final class BatchPlan: @unchecked Sendable {
         values = model.store.values
         gradients = model.store.gradients
         otherGradients = otherWorkers.map { UnsafePointer($0.store.gradients) }
+        batchKL = [Float](repeating: 0, count: model.configuration.latent)
+        batchKLCounts = [Bool](repeating: true, count: model.configuration.latent)
         let total = model.store.capacity
         let chunk = ((total + sliceCount - 1) / sliceCount + 15) & ~15
         slices = (0..<sliceCount).map { s in
@@ -34,6 +36,9 @@ final class BatchPlan: @unchecked Sendable {
 
     /// The free-bits floor of the whole batch, λ · rows, while free bits are on (else nil).
     private(set) var batchKLFloor: Float?
+    /// The whole batch's KL per latent dimension, and which dimensions pass their gradient (free bits).
+    private var batchKL: [Float]
+    private var batchKLCounts: [Bool]
 
     /// Sets every worker graph's KL term for the next pass: weight w (β, warmed up) and, when λ > 0,
     /// the floor λ · (the worker's rows) on each dimension's KL, decided locally for one worker and by
@@ -48,23 +53,29 @@ final class BatchPlan: @unchecked Sendable {
         }
     }
 
-    /// The whole batch's KL per latent dimension: the workers' sums added in worker order.
+    /// The whole batch's KL per latent dimension: the workers' sums added in worker order, into a buffer
+    /// made with the plan (returned without a copy).
     func batchKLPerDimension() -> [Float] {
-        var total = graphs[0].output.klPerDimension.values
-        for graph in graphs.dropFirst() {
-            let part = graph.output.klPerDimension
-            for j in 0..<total.count { total[j] += part.data[j] }
+        let latent = batchKL.count
+        batchKL.withUnsafeMutableBufferPointer { total in
+            total.baseAddress!.update(from: graphs[0].output.klPerDimension.data, count: latent)
+            for graph in graphs.dropFirst() {
+                let part = graph.output.klPerDimension.data
+                for j in 0..<latent { total[j] += part[j] }
+            }
         }
-        return total
+        return batchKL
     }
 
     /// After the forward passes, before the backward ones: a dimension passes its KL gradient when the
-    /// whole batch's KL in it exceeds λ · rows (so every worker decides alike). Allocates a little, and
-    /// only when free bits are on with several workers.
+    /// whole batch's KL in it exceeds λ · rows (so every worker decides alike). The decisions are written
+    /// into a buffer made with the plan: `setKLTerm` released the graphs' references to it, so it is
+    /// updated in place, and every graph then shares it.
     func decideKLFloor() {
         guard let floor = batchKLFloor else { return }
-        let counts = batchKLPerDimension().map { $0 > floor }
-        for graph in graphs { graph.klControl.counts = counts }
+        let totals = batchKLPerDimension()
+        for j in 0..<totals.count { batchKLCounts[j] = totals[j] > floor }
+        for graph in graphs { graph.klControl.counts = batchKLCounts }
     }
 
     func update(slice s: Int, optimizer: Adam, coefficients: Adam.StepCoefficients) {

@@ -200,8 +200,3 @@ public enum Checkpoint {
         }
     }
 }
-
-extension Checkpoint {
-    /// The `__metadata__` of a model file.
-    public static func metadata(ofModelAt url: URL) throws -> [String: String] { try readFile(url).metadata }
-}

@@ -46,7 +46,7 @@ public struct ModelInfo: Codable, Sendable {
         configuration = c
         training = saved.hasTrainingSettings ? saved.settings.training : nil
         epochsCompleted = saved.epochsCompleted
-        metadata = try Checkpoint.metadata(ofModelAt: saved.url)
+        metadata = saved.metadata
         lastEpoch = try MetricsLog(url: RunFolder(url: saved.url.deletingLastPathComponent()).metricsURL).records().last
     }
 

@@ -110,6 +110,8 @@ public struct SavedModel {
     public let hasTrainingSettings: Bool
     /// Epochs trained, when the file says.
     public let epochsCompleted: Int?
+    /// The file's whole `__metadata__` (what `vae info` shows).
+    public let metadata: [String: String]
 
     /// Reads a model file and its settings: the one function every command reads a run's settings with.
     public static func read(from url: URL) throws -> SavedModel {
@@ -128,6 +130,7 @@ public struct SavedModel {
         }
         return SavedModel(url: url, model: model, settings: RunSettings(model: model.configuration, training: training),
                           hasTrainingSettings: hasTraining,
-                          epochsCompleted: file.metadata[RunSettings.epochsKey].flatMap { Int($0) })
+                          epochsCompleted: file.metadata[RunSettings.epochsKey].flatMap { Int($0) },
+                          metadata: file.metadata)
     }
 }

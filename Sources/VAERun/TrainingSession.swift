@@ -139,7 +139,4 @@ public final class TrainingSession {
         try Checkpoint.saveModel(model, to: run.modelURL, metadata: settings.metadata(epochsCompleted: trainer.epochsCompleted))
         try Checkpoint.saveTrainerState(trainer, to: run.trainerStateURL)
     }
-
-    /// The per-epoch sample file for `epoch`.
-    public func sampleURL(epoch: Int) -> URL { pictures.url(epoch: epoch) }
 }

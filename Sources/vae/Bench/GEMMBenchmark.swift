@@ -79,13 +79,6 @@ func median(_ values: [Double]) -> Double {
     return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 
-extension String {
-    /// The string right-aligned in `width` columns.
-    func leftPadded(_ width: Int) -> String {
-        count >= width ? self : String(repeating: " ", count: width - count) + self
-    }
-}
-
 /// A, B and C buffers for one product, filled with uniform noise.
 private struct GEMMOperands {
     let shape: GEMMShape
