@@ -4,6 +4,8 @@ import MNISTData
 import SeededRandom
 import VAEModel
 
+extension DataSplit: Codable {}
+
 /// How `vae evaluate` and `vae score` estimate: which examples, how many samples, which seed.
 public struct EvaluationSettings: Codable, Equatable, Sendable {
     /// Importance samples k per example (default 1,000).
@@ -16,13 +18,13 @@ public struct EvaluationSettings: Codable, Equatable, Sendable {
     public var seed: UInt64
     /// Worker threads (the results do not depend on it).
     public var threads: Int
-    /// "test" or "train".
-    public var split: String
+    /// Which split of the data folder.
+    public var split: DataSplit
 
     public init(samples: Int = 1000, binarize: Bool = false, limit: Int? = nil, seed: UInt64 = 1, threads: Int = 1,
                 split: DataSplit = .test) {
         self.samples = samples; self.binarize = binarize; self.limit = limit; self.seed = seed
-        self.threads = threads; self.split = split.rawValue
+        self.threads = threads; self.split = split
     }
 }
 
@@ -45,17 +47,16 @@ public struct EvaluationInputs {
     /// Loads `settings.split` of `data` (its first `settings.limit` examples), scaled for evaluation,
     /// or binarized once when asked.
     public static func load(_ data: RunData, settings: EvaluationSettings) throws -> EvaluationInputs {
-        let examples = try data.examples(of: DataSplit(rawValue: settings.split) ?? .test)
+        let examples = try data.examples(of: settings.split)
         let count = min(settings.limit ?? examples.data.count, examples.data.count)
         var source = examples.data
         if settings.binarize {
             guard let images = source as? ImageSet else { throw EvaluationError.binarizePoints(data: data.sourceName) }
             source = images.withScaling(.binarized)
         }
-        var values = [Float](repeating: 0, count: count * source.featureCount)
         var generator = SeedStreams.evaluationBinarization
-        values.withUnsafeMutableBufferPointer { source.fillBatch(indices: 0..<count, into: $0, generator: &generator) }
-        return EvaluationInputs(values: values, labels: source.labels.map { $0.prefix(count).map(Int.init) }, count: count,
+        let rows = EvaluationExamples(data: source, split: examples.split).rows(Array(0..<count), generator: &generator)
+        return EvaluationInputs(values: rows.values, labels: rows.labels, count: count,
                                 split: examples.split, dataDescription: data.description, dataName: data.sourceName,
                                 classNames: data.classNames.isEmpty ? nil : data.classNames)
     }

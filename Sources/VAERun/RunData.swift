@@ -162,14 +162,20 @@ public struct EvaluationExamples {
     public let split: String
 
     /// The examples at `indices` (each in 0..<data.count) as float rows, with their labels when the data has them.
-    public func rows(_ indices: [Int]) -> ExampleRows {
+    /// - Parameter generator: what a binarized scaling draws from (evaluation scaling draws nothing).
+    public func rows(_ indices: [Int], generator: inout SeededGenerator) -> ExampleRows {
         var values = [Float](repeating: 0, count: indices.count * data.featureCount)
-        var generator = SeededGenerator(seed: 0)  // unused: evaluation scaling draws nothing
         values.withUnsafeMutableBufferPointer { buffer in
             data.fillBatch(indices: indices, into: buffer, generator: &generator)
         }
         let labels = data.labels.map { all in indices.map { Int(all[$0]) } }
         return ExampleRows(count: indices.count, values: values, labels: labels)
+    }
+
+    /// The examples at `indices` with the evaluation scaling, which draws nothing.
+    public func rows(_ indices: [Int]) -> ExampleRows {
+        var unused = SeededGenerator(seed: 0)
+        return rows(indices, generator: &unused)
     }
 
     /// The first `count` examples (at most all of them).

@@ -34,12 +34,7 @@ struct EstimationOptions: ParsableArguments {
 
     /// The examples of `folder` (or the model's own data) for `settings`.
     func inputs(for model: SavedModel, folder: String?, settings: EvaluationSettings) throws -> EvaluationInputs {
-        var runSettings = model.settings
-        if let folder { runSettings.training.dataFolder = folder }
-        runSettings.training.limit = nil
-        let data = try RunData.load(runSettings)
-        try data.requireFits(model.model.configuration)
-        return try EvaluationInputs.load(data, settings: settings)
+        try EvaluationInputs.load(RunData.load(for: model, dataFolder: folder), settings: settings)
     }
 
     /// Estimates `inputs`, with a progress bar on a terminal.
