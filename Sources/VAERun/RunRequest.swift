@@ -40,6 +40,8 @@ public struct TrainingPlan {
     public let folder: RunFolder
     /// The run whose checkpoint and trainer state to continue, or nil for a new run.
     public let resumeFrom: RunFolder?
+    /// That run's model, read once here (nil for a new run).
+    public let resumedModel: SavedModel?
 
     /// The default worker-thread count: the machine's cores, at most 4.
     public static var defaultThreads: Int { min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4) }
@@ -91,7 +93,7 @@ public struct TrainingPlan {
             && folder.url.standardizedFileURL.path != resumeFolder?.url.standardizedFileURL.path {
             throw RunRequestError.runExists(path: displayPath(folder.url))
         }
-        return TrainingPlan(settings: resolved, data: data, folder: folder, resumeFrom: resumeFolder)
+        return TrainingPlan(settings: resolved, data: data, folder: folder, resumeFrom: resumeFolder, resumedModel: saved)
     }
 
     /// Settings from the request over `saved` over the defaults; the input size is 0 until the data is loaded.

@@ -43,8 +43,7 @@ public final class TrainingSession {
         pictures = EpochPictures(settings: settings, folder: run, data: data)
         folderExisted = FileManager.default.fileExists(atPath: run.url.path)
         let t = settings.training
-        if let resume = plan.resumeFrom {
-            let saved = try SavedModel.read(from: resume.modelURL)
+        if let resume = plan.resumeFrom, let saved = plan.resumedModel {
             guard saved.model.configuration == settings.model else {
                 throw CheckpointError.architectureMismatch(path: resume.modelURL.path,
                                                            differences: ["the saved configuration differs from the run's"])
