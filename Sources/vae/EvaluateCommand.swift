@@ -7,8 +7,7 @@ import VAERun
 /// `--data`, `--split`, `-k`, `--binarize`, `--limit`, `--seed`, `--threads`: what `evaluate` and
 /// `score` estimate on, and how.
 struct EstimationOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Data folder (default: the data the model was trained on).", valueName: "dir"))
-    var data: String?
+    @OptionGroup var dataOptions: DataOptions
     @Option(help: "Which split: test or train.")
     var split: DataSplit = .test
     @Flag(help: "Binarize the images once, with a fixed seed (the convention behind the literature's MNIST likelihoods).")
@@ -88,7 +87,7 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         let model = try modelOptions.loadModel()
         let settings = estimation.settings(samples: samples)
-        let inputs = try estimation.inputs(for: model, folder: estimation.data, settings: settings)
+        let inputs = try estimation.inputs(for: model, folder: estimation.dataOptions.data, settings: settings)
         let jsonURL = try json.map(outputURL)
             ?? model.url.deletingLastPathComponent().appendingPathComponent("evaluation.json")
         try TextOutput.check(jsonURL)

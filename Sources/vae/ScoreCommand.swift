@@ -47,7 +47,7 @@ struct Score: ParsableCommand {
         let settings = estimation.settings(samples: samples)
         let csvURL = try outputURL(csv)
         let gridURL = c.imageHeight != nil ? try outputURL(gridOut) : URL(fileURLWithPath: gridOut)
-        let inputs = try estimation.inputs(for: model, folder: estimation.data, settings: settings)
+        let inputs = try estimation.inputs(for: model, folder: estimation.dataOptions.data, settings: settings)
         let referenceInputs = try reference.map { try estimation.inputs(for: model, folder: $0, settings: settings) }
 
         let scored = try estimation.score(model, inputs, settings: settings, title: "score k = \(formatCount(samples))")
