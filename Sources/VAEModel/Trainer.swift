@@ -165,12 +165,25 @@ public final class Trainer {
     /// Runs one epoch over `data` in a fresh random order and returns the average training losses.
     /// - Parameter progress: called after every batch (on the calling thread).
     public func trainEpoch(on data: TrainingData, progress: ((BatchProgress) -> Void)? = nil) -> LossSummary {
+        guard let summary = trainEpoch(on: data, progress: progress, stopRequested: { false }) else {
+            preconditionFailure("an epoch that is never asked to stop completes")
+        }
+        return summary
+    }
+
+    /// Runs one epoch as `trainEpoch(on:progress:)` does, asking `stopRequested` before every batch.
+    /// - Returns: the average training losses, or nil when a stop was requested before the last batch: the
+    ///   rest of the epoch is dropped, the epoch is not counted, and the parameters, the optimizer and the
+    ///   generator hold part of an epoch (a caller that stops keeps the previous epoch's checkpoint instead).
+    public func trainEpoch(on data: TrainingData, progress: ((BatchProgress) -> Void)? = nil,
+                           stopRequested: () -> Bool) -> LossSummary? {
         let schedule = BatchSchedule.shuffled(count: data.count, batchSize: batchSize, generator: &generator)
         var optimizerSeconds = 0.0
         var totals = LossTotals()
         let start = DispatchTime.now().uptimeNanoseconds
         let batchesPerEpoch = schedule.batchCount
-        var timings = forEachBatch(of: schedule, data: data, generator: &generator, backward: true, klTerm: { plan in
+        let passes = forEachBatch(of: schedule, data: data, generator: &generator, backward: true,
+                                  stopRequested: stopRequested, klTerm: { plan in
             plan.setKLTerm(weight: self.model.configuration.beta
                                * self.klSchedule.warmupFactor(step: self.optimizer.step, batchesPerEpoch: batchesPerEpoch),
                            freeBits: self.klSchedule.freeBits)
@@ -187,6 +200,7 @@ public final class Trainer {
                                        elapsed: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9))
             }
         }
+        guard var timings = passes else { return nil }
         timings.optimizer = optimizerSeconds
         lastTimings = timings
         epochsCompleted += 1
@@ -200,7 +214,8 @@ public final class Trainer {
         var noiseGenerator = noiseSeed.map { SeededGenerator(seed: $0) } ?? streams.evaluation(afterEpochs: epochsCompleted)
         let schedule = BatchSchedule.sequential(count: data.count, batchSize: batchSize)
         var totals = LossTotals()
-        _ = forEachBatch(of: schedule, data: data, generator: &noiseGenerator, backward: false, klTerm: { plan in
+        _ = forEachBatch(of: schedule, data: data, generator: &noiseGenerator, backward: false, stopRequested: { false },
+                         klTerm: { plan in
             plan.setKLTerm(weight: self.model.configuration.beta, freeBits: 0)
         }) { _, plan in
             totals.add(LossTotals(plan))
@@ -214,15 +229,16 @@ public final class Trainer {
     /// inputs, labels and noise into the workers' graphs, runs forward (and backward), then calls
     /// `body` with the batch's 0-based index and its plan. `klTerm` sets the KL term's weight and floor
     /// before each pass. Returns the time spent preparing batches and in the passes (the optimizer's
-    /// share is the caller's to fill in).
+    /// share is the caller's to fill in), or nil when `stopRequested` answered true before a batch.
     private func forEachBatch(of schedule: BatchSchedule, data: TrainingData, generator: inout SeededGenerator,
-                              backward: Bool, klTerm: (BatchPlan) -> Void,
-                              _ body: (Int, BatchPlan) -> Void) -> StepTimings {
+                              backward: Bool, stopRequested: () -> Bool, klTerm: (BatchPlan) -> Void,
+                              _ body: (Int, BatchPlan) -> Void) -> StepTimings? {
         var timings = StepTimings()
         precondition(data.featureCount == model.configuration.inputSize,
                      "Trainer: data has \(data.featureCount) features, the model \(model.configuration.inputSize)")
-        schedule.order.withUnsafeBufferPointer { order in
+        let completed = schedule.order.withUnsafeBufferPointer { order in
             for b in 0..<schedule.batchCount {
+                if stopRequested() { return false }
                 let indices = UnsafeBufferPointer(rebasing: order[schedule.range(ofBatch: b)])
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let plan = prepare(indices: indices, data: data, generator: &generator)
@@ -234,8 +250,9 @@ public final class Trainer {
                 timings.forwardBackward += Double(t2 - t1) * 1e-9
                 body(b, plan)
             }
+            return true
         }
-        return timings
+        return completed ? timings : nil
     }
 
     // MARK: Steps

@@ -1,10 +1,17 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Problems with run folders.
 public enum RunFolderError: Error, CustomStringConvertible, LocalizedError, Equatable {
     case noRuns(root: String)
     case cannotCreate(path: String, reason: String)
     case notARunOrCheckpoint(path: String)
+    /// Another `vae train` holds the folder's lock.
+    case inUse(path: String)
 
     public var description: String {
         switch self {
@@ -14,6 +21,8 @@ public enum RunFolderError: Error, CustomStringConvertible, LocalizedError, Equa
             return "\(path): cannot create the run folder: \(reason). Pass a writable --out DIR."
         case let .notARunOrCheckpoint(path):
             return "\(path): neither a run folder with \(Checkpoint.modelFileName) nor a .safetensors checkpoint."
+        case let .inUse(path):
+            return "\(path): another 'vae train' is writing this run folder. Wait for it to finish, or pass another --out."
         }
     }
 
@@ -43,15 +52,84 @@ public struct RunFolder: Sendable, Equatable {
         }
     }
 
-    /// The next free `run-NNN` folder under `root` (not yet created).
-    public static func next(in root: URL) -> RunFolder {
+    /// A folder claimed for a new run, and the folders that were made for it (to remove should the run
+    /// end before its first checkpoint).
+    public struct Claim: Sendable, Equatable {
+        public let folder: RunFolder
+        /// Folders created, outermost first (`runs/` when it was missing, then the run's own folder); empty
+        /// when the folder existed.
+        public let created: [URL]
+    }
+
+    /// Claims the next free `run-NNN` folder under `root` (made if missing) by creating it.
+    ///
+    /// The folder is made with mkdir(2), which fails when the name already exists, so runs started together
+    /// never share a folder: each takes the number after the highest present, and one that loses a race
+    /// for a number tries the next.
+    public static func claimNext(in root: URL) throws -> Claim {
+        let created = try makeFolders(root)
+        var number = highestRunNumber(in: root) + 1
+        while true {
+            let url = root.appendingPathComponent(String(format: "run-%03d", number), isDirectory: true)
+            if mkdir(url.path, 0o777) == 0 { return Claim(folder: RunFolder(url: url), created: created + [url]) }
+            let error = errno
+            guard error == EEXIST else {
+                throw RunFolderError.cannotCreate(path: displayPath(url), reason: String(cString: strerror(error)))
+            }
+            number = max(number, highestRunNumber(in: root)) + 1
+        }
+    }
+
+    /// Makes `url` a folder for a run (`--out DIR`): an existing folder is used as it is, a missing one is
+    /// made with its missing parents.
+    public static func claim(_ url: URL) throws -> Claim {
+        Claim(folder: RunFolder(url: url), created: try makeFolders(url))
+    }
+
+    /// Creates `url` and its missing parents; returns the ones created, outermost first.
+    private static func makeFolders(_ url: URL) throws -> [URL] {
+        var missing: [URL] = []
+        var candidate = url.standardizedFileURL
+        var isFolder: ObjCBool = false
+        while !FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isFolder) && candidate.path != "/" {
+            missing.insert(candidate, at: 0)
+            candidate = candidate.deletingLastPathComponent()
+        }
+        if missing.isEmpty && !isFolder.boolValue {
+            throw RunFolderError.cannotCreate(path: displayPath(url), reason: "a file exists at that path")
+        }
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw RunFolderError.cannotCreate(path: displayPath(url), reason: (error as NSError).localizedDescription)
+        }
+        return missing
+    }
+
+    /// The highest N of the `run-N` entries under `root` (0 when there are none).
+    static func highestRunNumber(in root: URL) -> Int {
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-        let numbers = existing.compactMap { name -> Int? in
+        return existing.compactMap { name -> Int? in
             guard name.hasPrefix("run-") else { return nil }
             return Int(name.dropFirst(4))
+        }.max() ?? 0
+    }
+
+    /// Takes the folder's lock (flock(2) on the folder itself), held until `lock` is released or the process
+    /// ends, so that two `vae train` never write one run folder at once.
+    /// - Throws: `RunFolderError.inUse` when another process holds it.
+    public func lock() throws -> RunFolderLock {
+        let descriptor = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw RunFolderError.cannotCreate(path: displayPath(url), reason: String(cString: strerror(errno)))
         }
-        let number = (numbers.max() ?? 0) + 1
-        return RunFolder(url: root.appendingPathComponent(String(format: "run-%03d", number), isDirectory: true))
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let error = errno
+            close(descriptor)
+            if error == EWOULDBLOCK { throw RunFolderError.inUse(path: displayPath(url)) }
+            throw RunFolderError.cannotCreate(path: displayPath(url), reason: String(cString: strerror(error)))
+        }
+        return RunFolderLock(descriptor: descriptor)
     }
 
     /// The run under `root` whose checkpoint was written last, if any.
@@ -83,4 +161,13 @@ public struct RunFolder: Sendable, Equatable {
         }
         return url
     }
+}
+
+/// A run folder's lock (see `RunFolder.lock()`); released when this object goes away.
+public final class RunFolderLock: @unchecked Sendable {
+    private let descriptor: Int32
+
+    init(descriptor: Int32) { self.descriptor = descriptor }
+
+    deinit { close(descriptor) }
 }

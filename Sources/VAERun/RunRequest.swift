@@ -42,14 +42,19 @@ public struct TrainingPlan {
     public let resumeFrom: RunFolder?
     /// That run's model, read once here (nil for a new run).
     public let resumedModel: SavedModel?
+    /// The folders made for this run, outermost first (removed again should it end before its first checkpoint).
+    public let createdFolders: [URL]
+    /// The run folder's lock, held while the plan or its session lives.
+    public let lock: RunFolderLock
 
     /// The default worker-thread count: the machine's cores, at most 4.
     public static var defaultThreads: Int { min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4) }
 
     /// Resolves a request: flags over the resumed run's settings over the defaults (which depend on the
     /// data kind), checks that the architecture flags agree with a resumed run, loads the data once
-    /// (the input and image size come from it), and picks the run folder, refusing to overwrite a
-    /// trained run that is not the one resumed.
+    /// (the input and image size come from it), and claims the run folder, refusing to overwrite a
+    /// trained run that is not the one resumed or a folder another `vae train` is writing. A new run
+    /// without `--out` creates the next free `runs/run-NNN` exclusively (`RunFolder.claimNext`).
     public static func make(_ request: RunRequest) throws -> TrainingPlan {
         var saved: SavedModel?
         var resumeFolder: RunFolder?
@@ -81,19 +86,24 @@ public struct TrainingPlan {
         } else {
             try data.requireFits(resolved.model)
         }
-        let folder: RunFolder
+        let claim: RunFolder.Claim
         if let out = request.out {
-            folder = RunFolder(url: URL(fileURLWithPath: out, isDirectory: true))
+            let folder = RunFolder(url: URL(fileURLWithPath: out, isDirectory: true))
+            if FileManager.default.fileExists(atPath: folder.modelURL.path)
+                && folder.url.standardizedFileURL.path != resumeFolder?.url.standardizedFileURL.path {
+                throw RunRequestError.runExists(path: displayPath(folder.url))
+            }
+            claim = try RunFolder.claim(folder.url)
         } else if let resumeFolder {
-            folder = resumeFolder
+            claim = RunFolder.Claim(folder: resumeFolder, created: [])
         } else {
-            folder = RunFolder.next(in: URL(fileURLWithPath: RunFolder.defaultRoot, isDirectory: true))
+            claim = try RunFolder.claimNext(in: URL(fileURLWithPath: RunFolder.defaultRoot, isDirectory: true))
         }
-        if FileManager.default.fileExists(atPath: folder.modelURL.path)
-            && folder.url.standardizedFileURL.path != resumeFolder?.url.standardizedFileURL.path {
-            throw RunRequestError.runExists(path: displayPath(folder.url))
-        }
-        return TrainingPlan(settings: resolved, data: data, folder: folder, resumeFrom: resumeFolder, resumedModel: saved)
+        // Should another process hold the lock (even of a folder just made here: two runs given the same
+        // --out at once), that process is using the folder, so it stays.
+        let lock = try claim.folder.lock()
+        return TrainingPlan(settings: resolved, data: data, folder: claim.folder, resumeFrom: resumeFolder, resumedModel: saved,
+                            createdFolders: claim.created, lock: lock)
     }
 
     /// Settings from the request over `saved` over the defaults; the input size is 0 until the data is loaded.

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import ImageIO
 import VAEModel
 
 /// Training that cannot go on.
@@ -18,10 +19,20 @@ public enum TrainingError: Error, CustomStringConvertible, LocalizedError, Equat
     public var errorDescription: String? { description }
 }
 
+/// How a call to `TrainingSession.train` ended.
+public enum TrainingOutcome: Equatable, Sendable {
+    /// Every epoch asked for was trained and saved.
+    case finished
+    /// A stop was requested during epoch `inEpoch`; that epoch was dropped. `keptEpoch` is the last epoch
+    /// whose checkpoint is in the run folder, or 0 when there is none (and the folder was removed again).
+    case stopped(inEpoch: Int, keptEpoch: Int)
+}
+
 /// A training run: model, trainer, data and run folder, advanced one epoch at a time.
 ///
 /// Every epoch ends with the metrics line appended, `curves.png` redrawn, the sample pictures when due, and
-/// the checkpoint and trainer state rewritten (each file written to a temporary name, then renamed).
+/// the checkpoint and trainer state rewritten (each file written to a temporary name, flushed, then renamed),
+/// so the folder always holds the last complete epoch, whatever stops the run.
 public final class TrainingSession {
     public let run: RunFolder
     public let settings: RunSettings
@@ -30,9 +41,14 @@ public final class TrainingSession {
     public let data: RunData
     private let metrics: MetricsLog
     private let pictures: EpochPictures
-    /// Whether the run folder existed before this session (a new run that fails before its first
-    /// checkpoint removes the folder it made).
-    private let folderExisted: Bool
+    /// The folders the plan made for this run, outermost first.
+    private let createdFolders: [URL]
+    /// The files and folders of a run (besides the checkpoint) that were not there before this session.
+    private let createdEntries: [URL]
+    /// The run folder's lock, held as long as the session lives.
+    private let lock: RunFolderLock
+    /// The last epoch whose checkpoint (model and trainer state) is in the run folder; 0 for none.
+    public private(set) var savedEpoch: Int
 
     /// Starts the run a plan describes: a new one, or the continuation of `plan.resumeFrom`.
     public init(plan: TrainingPlan) throws {
@@ -41,7 +57,10 @@ public final class TrainingSession {
         data = plan.data
         metrics = MetricsLog(url: run.metricsURL)
         pictures = EpochPictures(settings: settings, folder: run, data: data)
-        folderExisted = FileManager.default.fileExists(atPath: run.url.path)
+        createdFolders = plan.createdFolders
+        lock = plan.lock
+        createdEntries = [run.configurationURL, run.metricsURL, pictures.curvesURL, run.samplesURL]
+            .filter { !FileManager.default.fileExists(atPath: $0.path) }
         let t = settings.training
         if let resume = plan.resumeFrom, let saved = plan.resumedModel {
             guard saved.model.configuration == settings.model else {
@@ -67,27 +86,33 @@ public final class TrainingSession {
             trainer = Trainer(model: model, learningRate: t.learningRate, batchSize: t.batchSize, threads: t.threads, seed: t.seed,
                               klSchedule: t.klSchedule)
         }
-        try run.create()
+        savedEpoch = trainer.epochsCompleted
         do {
+            try run.create()
             try metrics.truncate(afterEpoch: trainer.epochsCompleted)
-            do {
-                try Data((encodeJSONPretty(settings) + "\n").utf8).write(to: run.configurationURL, options: .atomic)
-            } catch {
-                throw CheckpointError.writeFailed(path: run.configurationURL.path, reason: (error as NSError).localizedDescription)
+            if let reason = OutputFile.write(Data((encodeJSONPretty(settings) + "\n").utf8), to: run.configurationURL) {
+                throw CheckpointError.writeFailed(path: displayPath(run.configurationURL), reason: reason)
             }
         } catch {
-            removeUnfinishedFolder()
+            removeUnfinishedRun()
             throw error
         }
     }
 
-    /// Removes the folder of a new run that has no checkpoint yet (best effort: the caller reports the
-    /// error that stopped the run, which is what matters).
-    private func removeUnfinishedFolder() {
-        if !folderExisted && !FileManager.default.fileExists(atPath: run.modelURL.path) {
-            try? FileManager.default.removeItem(at: run.url)
+    /// Removes what this session and its plan made for a run that has no checkpoint (a new run stopped or
+    /// failed before its first epoch ended): the folders the plan made, or, in a folder that existed, the
+    /// files made since. Best effort: the caller reports what stopped the run, which is what matters.
+    private func removeUnfinishedRun() {
+        guard !FileManager.default.fileExists(atPath: run.modelURL.path) else { return }
+        if let runFolder = createdFolders.last {
+            try? FileManager.default.removeItem(at: runFolder)
+            // Parents made for it (such as runs/) go too, when nothing else has appeared in them.
+            for parent in createdFolders.dropLast().reversed() { rmdir(parent.path) }
+        } else {
+            for entry in createdEntries { try? FileManager.default.removeItem(at: entry) }
         }
     }
+
 
     /// The epoch the next call to `runEpoch` trains (1-based).
     public var nextEpoch: Int { trainer.epochsCompleted + 1 }
@@ -96,24 +121,36 @@ public final class TrainingSession {
     public var batchesPerEpoch: Int { trainer.batchCount(examples: data.train.count) }
 
     /// Trains `epochs` more epochs, calling `progress` after every batch and `finished` after every
-    /// epoch. A new run that fails before its first checkpoint leaves no half-made folder behind.
+    /// epoch, and asking `stopRequested` before every batch.
+    ///
+    /// A stop drops the rest of the current epoch (its batches are not saved); the run folder keeps the
+    /// last complete epoch, whose checkpoint was written when it ended. A new run that stops or fails
+    /// before its first checkpoint leaves no half-made folder behind.
     public func train(epochs: Int, progress: ((Int, BatchProgress) -> Void)? = nil,
-                      finished: (EpochRecord) -> Void) throws {
+                      finished: (EpochRecord) -> Void, stopRequested: () -> Bool = { false }) throws -> TrainingOutcome {
         do {
             for _ in 0..<epochs {
                 let epoch = nextEpoch
-                finished(try runEpoch { progress?(epoch, $0) })
+                guard let record = try runEpoch(progress: { progress?(epoch, $0) }, stopRequested: stopRequested) else {
+                    let kept = savedEpoch
+                    if kept == 0 { removeUnfinishedRun() }
+                    return .stopped(inEpoch: epoch, keptEpoch: kept)
+                }
+                finished(record)
             }
+            return .finished
         } catch {
-            removeUnfinishedFolder()
+            removeUnfinishedRun()
             throw error
         }
     }
 
     /// Trains one epoch, evaluates on the test split, and writes metrics, samples and the checkpoint.
-    public func runEpoch(progress: ((BatchProgress) -> Void)? = nil) throws -> EpochRecord {
+    /// - Returns: the epoch's record, or nil when `stopRequested` answered true before its last batch
+    ///   (nothing of the epoch is written).
+    public func runEpoch(progress: ((BatchProgress) -> Void)? = nil, stopRequested: () -> Bool = { false }) throws -> EpochRecord? {
         let start = DispatchTime.now().uptimeNanoseconds
-        let train = trainer.trainEpoch(on: data.train, progress: progress)
+        guard let train = trainer.trainEpoch(on: data.train, progress: progress, stopRequested: stopRequested) else { return nil }
         let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         let epoch = trainer.epochsCompleted
         guard train.loss.isFinite else {
@@ -137,5 +174,6 @@ public final class TrainingSession {
     public func saveCheckpoint() throws {
         try Checkpoint.saveModel(model, to: run.modelURL, metadata: settings.metadata(epochsCompleted: trainer.epochsCompleted))
         try Checkpoint.saveTrainerState(trainer, to: run.trainerStateURL)
+        savedEpoch = trainer.epochsCompleted
     }
 }

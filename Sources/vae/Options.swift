@@ -44,11 +44,6 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
-/// Writes a line to standard error.
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}
-
 /// Parses a comma list of positive integers such as `512,256`.
 func parseWidths(_ text: String) -> [Int]? {
     let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -57,9 +52,12 @@ func parseWidths(_ text: String) -> [Int]? {
     return values
 }
 
-/// Writes a line to standard output at once (unbuffered, so logs keep their order when piped).
-func say(_ text: String) {
-    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+/// `text` as one shell word: as it is when it holds only letters, digits and `_ . / - + , : @ =`,
+/// else in single quotes (a quote inside written as '\'').
+func shellQuoted(_ text: String) -> String {
+    let plain = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-+,:@=")
+    if !text.isEmpty && text.allSatisfy(plain.contains) { return text }
+    return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
 /// A problem found while a command runs (bad data, a model that does not fit the request):

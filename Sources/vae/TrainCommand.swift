@@ -12,7 +12,9 @@ struct Train: ParsableCommand {
             Without --data, uses ./data/mnist if it exists, else the bundled MNIST subset \
             (4,000 training and 1,000 test images). The run folder (default runs/run-NNN) receives \
             model.safetensors, trainer-state.safetensors, config.json, metrics.jsonl and samples/. \
-            With --resume, --epochs counts the further epochs to train.
+            With --resume, --epochs counts the further epochs to train. Ctrl-C (or SIGTERM) stops after \
+            the current batch: the run folder keeps the last complete epoch and the command to continue \
+            is printed (a run stopped in its first epoch leaves no folder); a second Ctrl-C stops at once.
             """)
 
     // Model
@@ -97,6 +99,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        Interrupts.install()
         var request = RunRequest()
         request.hidden = hidden.flatMap(parseWidths)
         request.latent = latent
@@ -124,7 +127,7 @@ struct Train: ParsableCommand {
         let last = session.nextEpoch + epochs - 1
         let onTerminal = isTerminal(STDERR_FILENO)
         var bar: ProgressBar?
-        try session.train(epochs: epochs, progress: { epoch, p in
+        let outcome = try session.train(epochs: epochs, progress: { epoch, p in
             let speed = Double(p.examples) / max(p.elapsed, 1e-9)
             if onTerminal {
                 if bar == nil { bar = ProgressBar(epoch: epoch, epochCount: last, totalBatches: session.batchesPerEpoch) }
@@ -137,10 +140,29 @@ struct Train: ParsableCommand {
             bar?.finish()
             bar = nil
             say(summaryLine(record, last: last))
-        })
+        }, stopRequested: { Interrupts.requested != nil })
         let shown = displayPath(session.run.url)
+        if case let .stopped(epoch, kept) = outcome {
+            bar?.finish()
+            let signal = Interrupts.requested ?? SIGINT
+            printError(interruptionLine(signal: signal, epoch: epoch, kept: kept, last: last, folder: session.run.url))
+            throw ExitCode(Interrupts.exitStatus(for: signal))
+        }
         say("Saved \(shown)/\(Checkpoint.modelFileName) (metrics in \(shown)/metrics.jsonl"
             + (session.settings.training.sampleEvery > 0 ? ", sample grids in \(shown)/samples/)" : ")"))
+    }
+
+    /// What a stopped run kept and the command that continues it, e.g. "Interrupted in epoch 4 (Ctrl-C):
+    /// kept epoch 3 in runs/run-003; continue with: vae train --resume runs/run-003 --epochs 7".
+    private func interruptionLine(signal: Int32, epoch: Int, kept: Int, last: Int, folder: URL) -> String {
+        let shown = displayPath(folder)
+        let head = "Interrupted in epoch \(epoch) (\(Interrupts.name(of: signal)))"
+        guard kept > 0 else {
+            let what = FileManager.default.fileExists(atPath: folder.path) ? "the files it made in \(shown) were removed"
+                : "\(shown) was removed"
+            return head + ": no epoch was complete, so nothing was kept and \(what)."
+        }
+        return head + ": kept epoch \(kept) in \(shown); continue with: vae train --resume \(shellQuoted(shown)) --epochs \(last - kept)"
     }
 
     private func summaryLine(_ r: EpochRecord, last: Int) -> String {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct VAECommand: ParsableCommand {
@@ -23,7 +24,13 @@ struct VAECommand: ParsableCommand {
         // large free and keep the memory, which grows peak resident memory by the size of a checkpoint.
         _ = glibcMallopt(glibcMmapThreshold, 256 * 1024)
         #endif
-        main(nil)
+        do {
+            var command = try parseAsRoot(nil)
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+        if let status = StandardStreams.exitStatus { Foundation.exit(status) }
     }
 }
 

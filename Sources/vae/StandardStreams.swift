@@ -1,0 +1,59 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why standard output stopped taking lines (nil while it works).
+private let standardOutputFailure = Mutex<Int32?>(nil)
+
+/// Writes a line to standard output at once (unbuffered, so logs keep their order when piped).
+///
+/// A failed write never stops the program in the middle of its work (Foundation's `FileHandle.write(_:)`
+/// would trap): a closed pipe (`EPIPE`, seen only where SIGPIPE is ignored, as in `vae train`) asks the
+/// command to stop as an interrupt does; any other failure (a full disk) is reported once on standard
+/// error and the command ends with status 1 (`StandardStreams.exitStatus`). Later lines are dropped.
+func say(_ text: String) {
+    let failed = standardOutputFailure.withLock { $0 != nil }
+    guard !failed, let error = StandardStreams.write(text + "\n", to: STDOUT_FILENO) else { return }
+    standardOutputFailure.withLock { $0 = error }
+    if error == EPIPE {
+        Interrupts.request(SIGPIPE)
+    } else {
+        printError("Error: cannot write to standard output: \(String(cString: strerror(error))); its further lines are dropped.")
+    }
+}
+
+/// Writes a line to standard error (where a failure has nowhere left to be reported).
+func printError(_ text: String) {
+    _ = StandardStreams.write(text + "\n", to: STDERR_FILENO)
+}
+
+enum StandardStreams {
+    /// Writes all of `text` to `descriptor`; returns the errno of a failure.
+    static func write(_ text: String, to descriptor: Int32) -> Int32? {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        return bytes.withUnsafeMutableBytes { buffer -> Int32? in
+            while offset < buffer.count {
+                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                offset += written
+            }
+            return nil
+        }
+    }
+
+    /// 1 when a line could not be written to standard output for another reason than a closed pipe, else nil.
+    static var exitStatus: Int32? {
+        standardOutputFailure.withLock { error in
+            guard let error, error != EPIPE else { return nil }
+            return 1
+        }
+    }
+}
