@@ -56,11 +56,16 @@ public enum OutputFile {
             var info = stat()
             if lstat(path, &info) != 0 {
                 let error = errno
-                guard error == ENOENT else { return .failure(Refusal(text: String(cString: strerror(error)))) }
+                guard error == ENOENT || error == ENOTDIR else { return .failure(Refusal(text: explain(error))) }
                 let folder = (path as NSString).deletingLastPathComponent
                 var folderInfo = stat()
-                guard stat(folder.isEmpty ? "." : folder, &folderInfo) == 0 else {
-                    return .failure(Refusal(text: "folder '\(folder)' does not exist" + linkNote(hops, path)))
+                if stat(folder.isEmpty ? "." : folder, &folderInfo) != 0 {
+                    let folderError = errno
+                    guard folderError == ENOENT else {
+                        return .failure(Refusal(text: "folder '\(folder)': " + explain(folderError) + linkNote(hops, path)))
+                    }
+                    return .failure(Refusal(text: "folder '\(folder)' does not exist" + linkNote(hops, path)
+                        + "; create it first or choose another output"))
                 }
                 guard folderInfo.st_mode & S_IFMT == S_IFDIR else {
                     return .failure(Refusal(text: "'\(folder)' is not a folder" + linkNote(hops, path)))
@@ -107,7 +112,7 @@ public enum OutputFile {
         let name = (path as NSString).lastPathComponent
         let temporary = (folder as NSString).appendingPathComponent(".\(name).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-        guard descriptor >= 0 else { return String(cString: strerror(errno)) }
+        guard descriptor >= 0 else { return explain(errno) }
         var failure = writeAll(data, to: descriptor)
         if failure == nil, let permissions, fchmod(descriptor, permissions) != 0 { failure = errno }
         if failure == nil && fsync(descriptor) != 0 { failure = errno }
@@ -115,17 +120,28 @@ public enum OutputFile {
         if failure == nil && rename(temporary, path) != 0 { failure = errno }
         guard let failure else { return nil }
         unlink(temporary)
-        return String(cString: strerror(failure))
+        return explain(failure)
     }
 
     /// Opens a device or FIFO for writing (a FIFO waits for its reader) and writes `data` to it.
     private static func writeThrough(_ data: Data, to path: String) -> String? {
         var descriptor: Int32
         repeat { descriptor = open(path, O_WRONLY | O_CLOEXEC) } while descriptor < 0 && errno == EINTR
-        guard descriptor >= 0 else { return String(cString: strerror(errno)) }
+        guard descriptor >= 0 else { return explain(errno) }
         var failure = writeAll(data, to: descriptor)
         if close(descriptor) != 0 && failure == nil && errno != EINTR { failure = errno }
-        return failure.map { String(cString: strerror($0)) }
+        return failure.map(explain)
+    }
+
+    /// The system's words for `error` and what to do about it, e.g. "No space left on device; free some
+    /// space or write elsewhere".
+    static func explain(_ error: Int32) -> String {
+        let words = String(cString: strerror(error))
+        switch error {
+        case ENOSPC, EDQUOT: return words + "; free some space or write elsewhere"
+        case EACCES, EPERM, EROFS: return words + "; choose a folder you can write to"
+        default: return words + "; choose another output"
+        }
     }
 
     /// Writes every byte, retrying short writes and interrupted calls; returns the errno of a failure.

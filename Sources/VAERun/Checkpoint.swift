@@ -21,7 +21,7 @@ public enum CheckpointError: Error, CustomStringConvertible, LocalizedError, Equ
     case architectureMismatch(path: String, differences: [String])
     /// The trainer state does not belong to this model or these settings.
     case stateMismatch(path: String, reason: String)
-    /// Writing failed (nothing partial is left behind).
+    /// Writing failed (nothing partial is left behind); `reason` says why and what to do.
     case writeFailed(path: String, reason: String)
 
     public var description: String {
@@ -42,7 +42,7 @@ public enum CheckpointError: Error, CustomStringConvertible, LocalizedError, Equ
         case let .stateMismatch(path, reason):
             return "\(path): the trainer state does not fit: \(reason). Resume from the run folder that wrote it."
         case let .writeFailed(path, reason):
-            return "\(path): cannot write: \(reason). Check that the folder exists and is writable, or pass another --out."
+            return "\(path): cannot write: \(reason)."
         }
     }
 
@@ -69,7 +69,7 @@ public enum Checkpoint {
         metadata[configurationKey] = encodeJSON(model.configuration)
         let tensors = model.parameters.map { floatBytes(name: $0.name, shape: $0.shape, values: $0.data) }
         do { try SafeTensorsFile.write(tensors: tensors, metadata: metadata, to: url) } catch {
-            throw CheckpointError.writeFailed(path: url.relativePath, reason: error.description)
+            throw CheckpointError.writeFailed(path: url.relativePath, reason: writeFailureReason(error))
         }
     }
 
@@ -137,8 +137,8 @@ public enum Checkpoint {
                     }
                 }
             }
-        } catch {
-            throw CheckpointError.writeFailed(path: url.relativePath, reason: "\(error)")
+        } catch let error as SafeTensorsError {
+            throw CheckpointError.writeFailed(path: url.relativePath, reason: writeFailureReason(error))
         }
     }
 
@@ -173,6 +173,18 @@ public enum Checkpoint {
     }
 
     // MARK: Helpers
+
+    /// Why a checkpoint write failed and what to do, without repeating the path.
+    static func writeFailureReason(_ error: SafeTensorsError) -> String {
+        switch error {
+        case let .writeFailed(_, reason):
+            return reason + "; check that the folder is writable and its disk has space, or pass another --out"
+        case let .directoryMissing(_, directory):
+            return "the folder \(directory) does not exist"
+        default:
+            return error.description
+        }
+    }
 
     static func readFile(_ url: URL) throws -> SafeTensorsFile {
         let shown = url.relativePath

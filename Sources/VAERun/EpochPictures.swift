@@ -130,8 +130,10 @@ struct EpochPictures {
 
     /// Runs `body`, reporting a failure as a checkpoint write error naming `url`.
     private func writing(_ url: URL, _ body: (URL) throws -> Void) throws {
-        do { try body(url) } catch {
-            throw CheckpointError.writeFailed(path: url.path, reason: "\(error)")
+        do { try body(url) } catch let PNGError.unwritableFile(_, reason) {
+            throw CheckpointError.writeFailed(path: displayPath(url), reason: reason)
+        } catch {
+            throw CheckpointError.writeFailed(path: displayPath(url), reason: "\(error)")
         }
     }
 }

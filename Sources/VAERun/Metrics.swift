@@ -33,7 +33,7 @@ public enum MetricsError: Error, CustomStringConvertible, LocalizedError, Equata
         case let .badLine(path, line):
             return "\(path): line \(line) is not an epoch record. Repair or delete that line, then resume again."
         case let .writeFailed(path, reason):
-            return "\(path): cannot append the epoch's metrics: \(reason). Check that the run folder is writable."
+            return "\(path): cannot append the epoch's metrics: \(reason). Check that the run folder is writable and its disk has space."
         }
     }
 
@@ -70,22 +70,20 @@ public struct MetricsLog: Sendable {
         }
     }
 
-    /// Appends one record as one line, in one write.
+    /// Appends one record as one line, in one write (a line cut short by a full disk is cut off again by
+    /// `truncate(afterEpoch:)` when the run is resumed).
     public func append(_ record: EpochRecord) throws {
-        let line = Data((encodeJSON(record) + "\n").utf8)
-        do {
-            if !FileManager.default.fileExists(atPath: url.path) {
-                guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-                    throw CocoaError(.fileWriteUnknown)
-                }
-            }
-            let handle = try FileHandle(forWritingTo: url)
-            defer { try? handle.close() }
-            try handle.seekToEnd()
-            try handle.write(contentsOf: line)
-        } catch {
-            throw MetricsError.writeFailed(path: url.relativePath, reason: (error as NSError).localizedDescription)
+        let line = Array((encodeJSON(record) + "\n").utf8)
+        let descriptor = open(url.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666)
+        guard descriptor >= 0 else { throw MetricsError.writeFailed(path: displayPath(url), reason: String(cString: strerror(errno))) }
+        var offset = 0
+        var failure: Int32?
+        while offset < line.count && failure == nil {
+            let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, line.count - offset) }
+            if written >= 0 { offset += written } else if errno != EINTR { failure = errno }
         }
+        if close(descriptor) != 0 && failure == nil && errno != EINTR { failure = errno }
+        if let failure { throw MetricsError.writeFailed(path: displayPath(url), reason: String(cString: strerror(failure))) }
     }
 
     /// The records of the complete lines, where each starts, and how many bytes the complete lines span.

@@ -127,20 +127,32 @@ struct Train: ParsableCommand {
         let last = session.nextEpoch + epochs - 1
         let onTerminal = isTerminal(STDERR_FILENO)
         var bar: ProgressBar?
-        let outcome = try session.train(epochs: epochs, progress: { epoch, p in
-            let speed = Double(p.examples) / max(p.elapsed, 1e-9)
-            if onTerminal {
-                if bar == nil { bar = ProgressBar(epoch: epoch, epochCount: last, totalBatches: session.batchesPerEpoch) }
-                bar?.update(completed: p.batch, loss: p.runningLoss, imagesPerSecond: speed)
-            } else if p.batch % logInterval == 0 && p.batch < p.batchCount {
-                say("epoch \(epoch)/\(last)  batch \(p.batch)/\(p.batchCount)  loss \(formatFixed(p.runningLoss, decimals: 2))"
-                    + "  \(formatCount(Int(speed))) img/s")
-            }
-        }, finished: { record in
+        let outcome: TrainingOutcome
+        do {
+            outcome = try session.train(epochs: epochs, progress: { epoch, p in
+                let speed = Double(p.examples) / max(p.elapsed, 1e-9)
+                if onTerminal {
+                    if bar == nil { bar = ProgressBar(epoch: epoch, epochCount: last, totalBatches: session.batchesPerEpoch) }
+                    bar?.update(completed: p.batch, loss: p.runningLoss, imagesPerSecond: speed)
+                } else if p.batch % logInterval == 0 && p.batch < p.batchCount {
+                    say("epoch \(epoch)/\(last)  batch \(p.batch)/\(p.batchCount)  loss \(formatFixed(p.runningLoss, decimals: 2))"
+                        + "  \(formatCount(Int(speed))) img/s")
+                }
+            }, finished: { record in
+                bar?.finish()
+                bar = nil
+                say(summaryLine(record, last: last))
+            }, stopRequested: { Interrupts.requested != nil })
+        } catch let error as TrainingError {
+            throw error
+        } catch {
+            // A write that failed (a full disk): the folder still holds the last complete epoch.
             bar?.finish()
-            bar = nil
-            say(summaryLine(record, last: last))
-        }, stopRequested: { Interrupts.requested != nil })
+            guard session.savedEpoch > 0 else { throw error }
+            let shown = displayPath(session.run.url)
+            throw CommandError("\(error) Epoch \(session.savedEpoch) is kept in \(shown); once that is fixed, continue with: "
+                + "vae train --resume \(shellQuoted(shown)) --epochs \(last - session.savedEpoch)")
+        }
         let shown = displayPath(session.run.url)
         if case let .stopped(epoch, kept) = outcome {
             bar?.finish()
