@@ -18,6 +18,16 @@ public struct DataLocation: Sendable, Equatable {
     public let origin: Origin
     /// Human-readable description for the terminal, e.g. "bundled MNIST subset".
     public let description: String
+    /// Why the usual choice was passed over, for the user (one line), e.g. when `./data/mnist` holds no
+    /// images; nil when there is nothing to say.
+    public let note: String?
+
+    public init(folder: URL, origin: Origin, description: String, note: String? = nil) {
+        self.folder = folder
+        self.origin = origin
+        self.description = description
+        self.note = note
+    }
 
     /// Folder looked for under the current directory when no `--data` is given: `data/mnist`.
     public static let localFolderPath = "data/mnist"
@@ -27,7 +37,8 @@ public struct DataLocation: Sendable, Equatable {
     public static let bundledResourceName = "mnist-mini"
 
     /// Picks the data folder: the explicit folder if given (it must exist), else `./data/mnist`
-    /// if it exists, else the bundled MNIST subset.
+    /// if it holds training images, else the bundled MNIST subset (with a `note` when `./data/mnist`
+    /// exists but holds none, as a failed download leaves it).
     ///
     /// - Parameters:
     ///   - explicitFolder: the `--data` argument, absolute or relative to `currentDirectory`; `nil` if not given.
@@ -49,10 +60,16 @@ public struct DataLocation: Sendable, Equatable {
         }
         let local = base.appendingPathComponent(localFolderPath, isDirectory: true)
         var isDirectory: ObjCBool = false
+        var note: String?
         if FileManager.default.fileExists(atPath: local.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            return DataLocation(folder: local, origin: .localFolder, description: "local folder ./\(localFolderPath)")
+            let names = standardFileNames(split: .train, kind: .images)
+            if names.contains(where: { FileManager.default.fileExists(atPath: local.appendingPathComponent($0).path) }) {
+                return DataLocation(folder: local, origin: .localFolder, description: "local folder ./\(localFolderPath)")
+            }
+            note = "./\(localFolderPath) holds no training images, so the \(bundledDescription) is used "
+                + "(run 'vae download' to fetch MNIST)."
         }
-        return DataLocation(folder: try bundledFolder(), origin: .bundled, description: bundledDescription)
+        return DataLocation(folder: try bundledFolder(), origin: .bundled, description: bundledDescription, note: note)
     }
 
     /// The folder of the bundled MNIST subset (`mnist-mini`), found next to the program.

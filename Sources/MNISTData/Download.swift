@@ -112,8 +112,15 @@ public indirect enum DownloadError: Error, Equatable, Sendable, CustomStringConv
                 + "the file was damaged or is not the expected one and was not kept. Run the download again, or try another mirror "
                 + "with VAE_DOWNLOAD_BASE_URL."
         case .allMirrorsFailed(let file, let failures):
-            return "Could not download \(file) from any mirror:\n"
-                + failures.map { "  - \($0.description)" }.joined(separator: "\n")
+            let attempts = failures.map { failure -> String in
+                switch failure {
+                case .httpStatus(let url, _), .network(let url, _), .truncated(let url, _, _), .checksumMismatch(let url, _, _, _):
+                    return "\(url): \(failure.shortReason)"
+                default:
+                    return failure.shortReason
+                }
+            }
+            return "Could not download \(file) from any mirror (\(attempts.joined(separator: "; "))). " + offline
         case .cannotWrite(let path, let reason):
             return "Cannot write \(path): \(reason). Choose a writable folder with --dir."
         }
@@ -156,9 +163,11 @@ public enum ProgressDisplay: Sendable, Equatable {
 /// Fetches the files of an MNIST-style data set into a folder, verifying MD5 checksums.
 ///
 /// For each file: skip it if the folder already has it with the right checksum; otherwise try
-/// each mirror in turn, streaming the body into a hidden temporary file in the target folder
-/// while computing its MD5, and rename it to the final name only when the length and checksum
-/// match. A failed attempt deletes its temporary file.
+/// each mirror in turn, streaming the body into a hidden temporary file while computing its MD5,
+/// and move it to its final name only when the length and checksum match. The temporary file lies
+/// in the target folder when it exists, else in its nearest existing parent, so the target folder
+/// is created only once a file has been verified: a download that fails (offline) leaves no folder
+/// behind. A failed attempt deletes its temporary file.
 public struct Downloader: Sendable {
     /// Environment variable that replaces the mirrors with one base URL (used by the CLI).
     public static let baseURLEnvironmentKey = "VAE_DOWNLOAD_BASE_URL"
@@ -167,8 +176,11 @@ public struct Downloader: Sendable {
     public var mirrors: [URL]
     /// Files to fetch.
     public var files: [DownloadFile]
-    /// Seconds without data before a request fails; default 60.
+    /// Seconds without data before a request fails (also while connecting): a dead network fails in
+    /// seconds, a closed port at once. Default `defaultTimeout`.
     public var timeout: TimeInterval
+    /// The default `timeout`: 10 seconds.
+    public static let defaultTimeout: TimeInterval = 10
     /// Progress output; default `.automatic`.
     public var progress: ProgressDisplay
 
@@ -177,9 +189,10 @@ public struct Downloader: Sendable {
     /// - Parameters:
     ///   - mirrors: base URLs, at least one; a missing trailing slash is added.
     ///   - files: files with their MD5s.
-    ///   - timeout: seconds; default 60.
+    ///   - timeout: seconds without data; default `defaultTimeout`.
     ///   - progress: default `.automatic`.
-    public init(mirrors: [URL], files: [DownloadFile], timeout: TimeInterval = 60, progress: ProgressDisplay = .automatic) {
+    public init(mirrors: [URL], files: [DownloadFile], timeout: TimeInterval = defaultTimeout,
+                progress: ProgressDisplay = .automatic) {
         precondition(!mirrors.isEmpty, "Downloader needs at least one mirror")
         self.mirrors = mirrors.map { url in
             url.absoluteString.hasSuffix("/") ? url : URL(string: url.absoluteString + "/") ?? url
@@ -194,24 +207,21 @@ public struct Downloader: Sendable {
     /// - Parameters:
     ///   - dataset: MNIST, Fashion-MNIST or KMNIST.
     ///   - baseURL: replaces the public mirrors when given (e.g. from `VAE_DOWNLOAD_BASE_URL`); default nil.
-    ///   - timeout: seconds; default 60.
+    ///   - timeout: seconds without data; default `defaultTimeout`.
     ///   - progress: default `.automatic`.
-    public init(dataset: DownloadableDataset, baseURL: URL? = nil, timeout: TimeInterval = 60,
+    public init(dataset: DownloadableDataset, baseURL: URL? = nil, timeout: TimeInterval = defaultTimeout,
                 progress: ProgressDisplay = .automatic) {
         self.init(mirrors: baseURL.map { [$0] } ?? dataset.mirrors, files: dataset.files, timeout: timeout, progress: progress)
     }
 
-    /// Downloads every missing or damaged file into `folder`, creating it if needed.
+    /// Downloads every missing or damaged file into `folder`, creating it (and its missing parents)
+    /// when the first file has been verified.
     ///
     /// - Parameter folder: target folder (standard layout).
     /// - Returns: which files were fetched and which skipped.
-    /// - Throws: `DownloadError`; files finished before the error stay in place.
+    /// - Throws: `DownloadError`; files verified before the error stay in place, and a folder that no
+    ///   file reached is not created.
     public func download(into folder: URL) throws -> DownloadReport {
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw DownloadError.cannotWrite(path: folder.path, reason: (error as NSError).localizedDescription)
-        }
         var downloaded: [String] = []
         var skipped: [String] = []
         for file in files {
@@ -230,6 +240,8 @@ public struct Downloader: Sendable {
                     done = true
                     break
                 } catch let error as DownloadError {
+                    // A folder that cannot be written fails the same way with every mirror.
+                    if case .cannotWrite = error { throw error }
                     failures.append(error)
                     if position + 1 < mirrors.count {
                         report("\(file.name): \(url.absoluteString) failed (\(error.shortReason)); trying the next mirror")
@@ -244,12 +256,29 @@ public struct Downloader: Sendable {
         return DownloadReport(folder: folder, downloaded: downloaded, skipped: skipped)
     }
 
-    /// Fetches one URL into a temporary file beside `target`, verifies it, renames it.
+    /// The folder `target`'s temporary file goes to: its own folder when that exists, else the nearest
+    /// existing parent (so that the rename into the folder, made later, stays on one file system).
+    /// - Throws: `DownloadError.cannotWrite` when that parent is a file.
+    private func stagingFolder(for target: URL) throws -> URL {
+        var folder = target.deletingLastPathComponent().standardizedFileURL
+        var isFolder: ObjCBool = false
+        while !FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder) && folder.path != "/" {
+            folder = folder.deletingLastPathComponent()
+        }
+        guard isFolder.boolValue else {
+            throw DownloadError.cannotWrite(path: target.deletingLastPathComponent().path, reason: "\(folder.path) is a file, not a folder")
+        }
+        return folder
+    }
+
+    /// Fetches one URL into a temporary file (see `stagingFolder`), verifies it, then creates `target`'s
+    /// folder if needed and renames the file into it.
     private func fetch(url: URL, file: DownloadFile, into target: URL) throws {
-        let temporary = target.deletingLastPathComponent()
-            .appendingPathComponent(".\(file.name).part-\(UUID().uuidString.prefix(8))")
+        let folder = target.deletingLastPathComponent()
+        let temporary = try stagingFolder(for: target)
+            .appendingPathComponent(".vae-download-\(file.name).part-\(UUID().uuidString.prefix(8))")
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw DownloadError.cannotWrite(path: temporary.path, reason: "could not create a temporary file")
+            throw DownloadError.cannotWrite(path: folder.path, reason: "no file can be created in \(temporary.deletingLastPathComponent().path)")
         }
         var keepTemporary = false
         defer { if !keepTemporary { try? FileManager.default.removeItem(at: temporary) } }
@@ -288,6 +317,11 @@ public struct Downloader: Sendable {
         }
         guard outcome.md5 == file.md5 else {
             throw DownloadError.checksumMismatch(url: url.absoluteString, file: file.name, expected: file.md5, actual: outcome.md5)
+        }
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw DownloadError.cannotWrite(path: folder.path, reason: (error as NSError).localizedDescription)
         }
         // rename(2) replaces a damaged old copy atomically.
         guard rename(temporary.path, target.path) == 0 else {

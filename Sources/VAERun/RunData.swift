@@ -72,6 +72,8 @@ public struct RunData {
     public let trainingExamples: EvaluationExamples
     /// A name per class ("0"…"9", or Fashion-MNIST's names; see `ClassNames`); empty without labels.
     public let classNames: [String]
+    /// Why the data was not taken from where it usually is (see `DataLocation.note`), to tell the user; nil mostly.
+    public var note: String? = nil
     /// How many training points scatter plots show.
     public static let plottedPoints = 4000
 
@@ -94,7 +96,8 @@ public struct RunData {
                            imageWidth: dataset.width, description: "\(location.description): \(dataset.summary)",
                            sourceName: location.description, points: nil, evaluationExamples: examples,
                            trainingExamples: training,
-                           classNames: ClassNames.names(folder: location.folder, classCount: classCount))
+                           classNames: ClassNames.names(folder: location.folder, classCount: classCount),
+                           note: location.note)
         case .swissRoll:
             var generator = t.streams.swissRollData
             let count = t.limit.map { min($0, t.swissRollCount) } ?? t.swissRollCount

@@ -53,14 +53,14 @@ struct Download: ParsableCommand {
             baseURL = url
         }
         let source = baseURL?.absoluteString ?? dataset.mirrors.first?.absoluteString ?? "its mirror"
-        print("Downloading \(dataset.displayName) into \(folderPath) from \(source)")
+        say("Downloading \(dataset.displayName) into \(folderPath) from \(source)")
         let folder = URL(fileURLWithPath: folderPath, isDirectory: true)
         let report = try Downloader(dataset: dataset, baseURL: baseURL).download(into: folder)
         let data = try MNISTDataset(folder: folder, options: .init(requireLabels: true))
-        print("\(dataset.displayName) ready in \(folderPath): \(data.summary) "
+        say("\(dataset.displayName) ready in \(folderPath): \(data.summary) "
               + "(\(report.downloaded.count) downloaded, \(report.skipped.count) already present).")
         if folderPath != DataLocation.localFolderPath {
-            print("Use it with --data \(folderPath)")
+            say("Use it with --data \(folderPath)")
         }
     }
 }

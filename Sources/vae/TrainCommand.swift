@@ -188,6 +188,7 @@ struct Train: ParsableCommand {
 
     private func report(_ session: TrainingSession) {
         let m = session.settings.model, t = session.settings.training
+        if let note = session.data.note { say("Note: \(note)") }
         say("Data: \(session.data.description)")
         say("Model: \(m.summary); \(formatCount(session.model.parameterCount)) parameters")
         let resumed = session.nextEpoch > 1 ? ", resuming after epoch \(session.nextEpoch - 1)" : ""

@@ -163,6 +163,83 @@ struct DownloadTests {
         }
     }
 
+    @Test("a closed port fails at once and creates no folder, not even its parents")
+    func closedPortCreatesNothing() throws {
+        try withTemporaryDirectory { base in
+            let folder = base.appendingPathComponent("data/mnist")
+            let mirror = URL(string: "http://127.0.0.1:\(unusedLoopbackPort())/mnist/")!
+            let downloader = Downloader(mirrors: [mirror, mirror.appendingPathComponent("again")], files: files(), progress: .silent)
+            let start = Date()
+            #expect(throws: DownloadError.self) { try downloader.download(into: folder) }
+            #expect(Date().timeIntervalSince(start) < 5, "a refused connection must fail at once")
+            #expect(contents(of: base).isEmpty, "left behind: \(contents(of: base))")
+        }
+    }
+
+    @Test("a server that stops answering fails after the request timeout, leaving nothing")
+    func silentServerTimesOut() throws {
+        let server = try LoopbackHTTPServer(routes: ["/m/a-idx1-ubyte.gz": .silent(seconds: 5)], maxConnections: 1)
+        try withTemporaryDirectory { base in
+            let folder = base.appendingPathComponent("data/mnist")
+            let downloader = Downloader(mirrors: [server.baseURL("m")], files: [files()[0]], timeout: 1, progress: .silent)
+            let start = Date()
+            do {
+                _ = try downloader.download(into: folder)
+                Issue.record("a silent server must time out")
+            } catch let error as DownloadError {
+                guard case .network = error else { Issue.record("expected a network error, got \(error)"); return }
+            }
+            #expect(Date().timeIntervalSince(start) < 3, "the 1-second timeout was not applied")
+            #expect(contents(of: base).isEmpty, "left behind: \(contents(of: base))")
+        }
+        server.waitUntilStopped()
+    }
+
+    @Test("the default timeout fails a dead network in seconds")
+    func defaultTimeoutIsShort() {
+        #expect(Downloader.defaultTimeout <= 15)
+        #expect(Downloader(dataset: .mnist).timeout == Downloader.defaultTimeout)
+    }
+
+    @Test("the folder is made only when a file has been verified; files verified before a failure stay, nothing else")
+    func folderMadeOnVerifiedFile() throws {
+        var damaged = second
+        damaged[7] ^= 1
+        let server = try LoopbackHTTPServer(routes: ["/m/a-idx1-ubyte.gz": .ok(first), "/m/b-idx3-ubyte.gz": .ok(damaged)],
+                                            maxConnections: 2)
+        try withTemporaryDirectory { base in
+            let folder = base.appendingPathComponent("data/mnist")
+            let downloader = Downloader(mirrors: [server.baseURL("m")], files: files(), timeout: 10, progress: .silent)
+            #expect(throws: DownloadError.self) { try downloader.download(into: folder) }
+            #expect(contents(of: base) == ["data"])
+            #expect(contents(of: folder) == ["a-idx1-ubyte.gz"], "only the verified file, no temporary file")
+        }
+        server.waitUntilStopped()
+    }
+
+    @Test("a folder that cannot be written is reported once, without trying the other mirrors")
+    func unwritableFolder() throws {
+        try withTemporaryDirectory { base in
+            try write([1], to: base, name: "taken")
+            let mirror = URL(string: "http://127.0.0.1:\(unusedLoopbackPort())/m/")!
+            let downloader = Downloader(mirrors: [mirror, mirror], files: files(), progress: .silent)
+            #expect(throws: DownloadError.cannotWrite(path: base.appendingPathComponent("taken/mnist").path,
+                                                      reason: "\(base.appendingPathComponent("taken").path) is a file, not a folder")) {
+                try downloader.download(into: base.appendingPathComponent("taken/mnist"))
+            }
+            #expect(contents(of: base) == ["taken"])
+        }
+    }
+
+    @Test("every mirror failing is reported on one line")
+    func allMirrorsFailedIsOneLine() {
+        let error = DownloadError.allMirrorsFailed(file: "x.gz", failures: [
+            .httpStatus(url: "http://a/x.gz", status: 404), .network(url: "http://b/x.gz", reason: "refused")])
+        #expect(!error.description.contains("\n"), "\(error.description)")
+        #expect(error.description.contains("http://a/x.gz") && error.description.contains("http://b/x.gz"))
+        #expect(error.description.contains("--data"))
+    }
+
     @Test("known data sets list the standard files, checksums and mirrors")
     func catalogue() {
         let mnist = DownloadableDataset.mnist

@@ -14,6 +14,8 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         case ok([UInt8])
         /// 200 announcing the full body length but sending only `sentBytes`, then closing.
         case truncated([UInt8], sentBytes: Int)
+        /// Reads the request, then sends nothing for `seconds` (a server that has stopped answering).
+        case silent(seconds: Double)
     }
 
     enum ServerError: Error { case socket(String) }
@@ -93,6 +95,8 @@ final class LoopbackHTTPServer: @unchecked Sendable {
             send(client, header(status: "200 OK", length: body.count) + body)
         case .truncated(let body, let sentBytes)?:
             send(client, header(status: "200 OK", length: body.count) + body.prefix(sentBytes))
+        case .silent(let seconds)?:
+            usleep(UInt32(seconds * 1_000_000))
         case nil:
             let body = Array("not found\n".utf8)
             send(client, header(status: "404 Not Found", length: body.count) + body)

@@ -153,10 +153,21 @@ struct MNISTDatasetTests {
             #expect(bundled.description == "bundled MNIST subset")
             #expect(FileManager.default.fileExists(atPath: bundled.folder.appendingPathComponent("train-images-idx3-ubyte.gz").path))
 
+            #expect(bundled.note == nil)
+
+            // An empty ./data/mnist (a download that failed) is passed over, saying so.
             let local = base.appendingPathComponent("data/mnist")
             try FileManager.default.createDirectory(at: local, withIntermediateDirectories: true)
+            try write([1, 2, 3], to: local, name: ".train-images-idx3-ubyte.gz.part-1234")
+            let empty = try DataLocation.resolve(explicitFolder: nil, currentDirectory: base)
+            #expect(empty.origin == .bundled)
+            #expect(empty.note == "./data/mnist holds no training images, so the bundled MNIST subset is used "
+                + "(run 'vae download' to fetch MNIST).")
+
+            try write([0], to: local, name: "train-images-idx3-ubyte.gz")
             let found = try DataLocation.resolve(explicitFolder: nil, currentDirectory: base)
             #expect(found.origin == .localFolder)
+            #expect(found.note == nil)
             #expect(found.folder.standardizedFileURL.path == local.standardizedFileURL.path)
 
             try FileManager.default.createDirectory(at: base.appendingPathComponent("mine"), withIntermediateDirectories: true)
