@@ -9,7 +9,7 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a VAE and save it in a run folder.",
         discussion: """
-            Without --data, uses ./data/mnist if it exists, else the bundled MNIST subset \
+            Without --data, uses ./data/mnist if it holds training images, else the bundled MNIST subset \
             (4,000 training and 1,000 test images). The run folder (default runs/run-NNN) receives \
             model.safetensors, trainer-state.safetensors, config.json, metrics.jsonl and samples/. \
             With --resume, --epochs counts the further epochs to train. Ctrl-C (or SIGTERM) stops after \

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import ImageIO
 import MNISTData
 import SeededRandom
 import TensorCore
@@ -116,12 +117,14 @@ extension Bench {
         report.settings.append(setting)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let bytes: Data
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try encoder.encode(report).write(to: url, options: .atomic)
+            bytes = try encoder.encode(report)
         } catch {
             throw BenchError.resultFile(path: path, reason: error.localizedDescription)
         }
+        if let reason = OutputFile.write(bytes, to: url) { throw BenchError.resultFile(path: path, reason: reason) }
         return path
     }
 }
