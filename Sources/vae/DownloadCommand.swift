@@ -28,7 +28,7 @@ struct Download: ParsableCommand {
             data set's public mirror, trying a fallback mirror when one fails, and checks each file \
             against its published MD5 checksum before keeping it. Files already present with the \
             right checksum are skipped, so the command can be rerun safely. The folder is created only \
-            once a file has been verified, and a mirror that sends nothing for 10 seconds counts as \
+            once a file has been verified, and a mirror that sends nothing for \(Int(Downloader.defaultTimeout)) seconds counts as \
             failed, so an offline machine gets its error at once and no empty folder.
 
             MNIST lands in data/mnist by default, which `vae` uses automatically when run from the \
