@@ -93,9 +93,12 @@ struct InterruptTests {
     func secondInterruptExitsAtOnce() throws {
         try withSandbox { sandbox in
             // Batches of seconds, so that the first Ctrl-C cannot be honoured before the second arrives.
-            let child = try sandbox.start(["train", "--epochs", "1", "--limit", "2048", "--batch-size", "1024", "--hidden", "1024",
+            let child = try sandbox.start(["train", "--epochs", "1", "--limit", "1024", "--batch-size", "512", "--hidden", "1024",
                                            "--threads", "1", "--log-interval", "1", "--sample-every", "0"])
             try #require(child.waitForLine { $0.hasPrefix("epoch 1/1  batch 1/2") } != nil, "\(child.wait(timeout: 1))")
+            // Let it get past the check before batch 2 (writing that line may have woken this process
+            // before the child went on), so that the first Ctrl-C lands inside the batch.
+            usleep(500_000)
             child.send(SIGINT)
             // Once the first has been taken (two signals sent before the process runs would count as one).
             #expect(child.waitForStderr(containing: stoppingLine))
