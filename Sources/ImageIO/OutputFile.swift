@@ -50,6 +50,12 @@ public enum OutputFile {
 
     /// Follows `url`'s links to what it names and classifies it.
     static func destination(of url: URL) -> Result<Destination, Refusal> {
+        // A device or FIFO is opened by the path given: the kernel follows links that name no file,
+        // such as /dev/stdout → /proc/self/fd/1 → "pipe:[…]".
+        var target = stat()
+        if stat(url.path, &target) == 0, [S_IFCHR, S_IFIFO].contains(target.st_mode & S_IFMT) {
+            return .success(.stream(path: url.path))
+        }
         var path = url.path
         var hops = 0
         while true {

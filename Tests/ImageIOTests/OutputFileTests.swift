@@ -136,4 +136,16 @@ struct OutputFileTests {
         #expect(fileType(path) == S_IFIFO)
         #expect(try folder.contents() == ["pipe.png"])
     }
+
+    @Test("a link that names no file but leads to a pipe (/dev/stdout in a pipeline, /proc/self/fd/N) is written through",
+          .enabled(if: FileManager.default.fileExists(atPath: "/proc/self/fd")))
+    func procFileDescriptorLink() throws {
+        let pipe = Pipe()
+        let path = "/proc/self/fd/\(pipe.fileHandleForWriting.fileDescriptor)"
+        #expect(fileType(path) == S_IFLNK)
+        let payload = Data("through the pipe".utf8)
+        #expect(OutputFile.write(payload, to: URL(fileURLWithPath: path)) == nil)
+        try pipe.fileHandleForWriting.close()
+        #expect(pipe.fileHandleForReading.readDataToEndOfFile() == payload)
+    }
 }
