@@ -3,6 +3,7 @@ import NN
 import SafeTensors
 import SeededRandom
 import TensorCore
+import MNISTData
 import VAEModel
 
 /// Problems with a saved model or trainer state, each naming the file and what to do.
@@ -13,6 +14,10 @@ public enum CheckpointError: Error, CustomStringConvertible, LocalizedError, Equ
     case unreadable(path: String, reason: String)
     /// The file is safetensors but not a vae checkpoint (no or bad configuration metadata).
     case notAVAECheckpoint(path: String, reason: String)
+    /// The configuration or training settings in the file break the rules flags are checked by.
+    case invalidSettings(path: String, problems: [String])
+    /// The model or file would need more memory than allowed (a damaged size, most likely).
+    case tooLarge(path: String, reason: String)
     /// A tensor is missing or has the wrong shape.
     case tensorMismatch(path: String, reason: String)
     /// Values that are NaN or infinite.
@@ -32,6 +37,11 @@ public enum CheckpointError: Error, CustomStringConvertible, LocalizedError, Equ
             return "\(path): cannot read the checkpoint: \(reason)"
         case let .notAVAECheckpoint(path, reason):
             return "\(path): not a vae checkpoint (\(reason)). Pass a model.safetensors written by 'vae train'."
+        case let .invalidSettings(path, problems):
+            return "\(path): the saved settings are invalid: \(problems.joined(separator: "; ")). "
+                + "The file is damaged or was not written by 'vae train'; train again or pass another --model."
+        case let .tooLarge(path, reason):
+            return "\(path): \(reason)."
         case let .tensorMismatch(path, reason):
             return "\(path): the checkpoint is damaged or from another model: \(reason). Train again or pass another --model."
         case let .nonFiniteValues(path, tensor):
@@ -89,8 +99,11 @@ public enum Checkpoint {
             throw CheckpointError.notAVAECheckpoint(path: path, reason: "its \(configurationKey) metadata is not a valid configuration")
         }
         let problems = configuration.problems
-        guard problems.isEmpty else {
-            throw CheckpointError.notAVAECheckpoint(path: path, reason: problems.joined(separator: "; "))
+        guard problems.isEmpty else { throw CheckpointError.invalidSettings(path: path, problems: problems) }
+        let purpose = "its \(configuration.sizesText) model (\(configuration.checkedParameterCount.map(formatCount) ?? "?") parameters)"
+        if let problem = MemoryBudget.problem(bytes: MemoryBudget.loadedModelBytes(configuration), purpose: purpose,
+                                              advice: "the file is damaged, or needs a machine with more memory") {
+            throw CheckpointError.tooLarge(path: path, reason: problem)
         }
         return configuration
     }
@@ -100,15 +113,33 @@ public enum Checkpoint {
         try loadModel(from: readFile(url), path: url.relativePath)
     }
 
-    /// Builds the model a parsed file holds; `path` names the file in errors.
+    /// Builds the model a parsed file holds; `path` names the file in errors. Every tensor's presence,
+    /// dtype and shape is checked against the configuration before the model is allocated, so a
+    /// configuration that disagrees with the tensors costs nothing.
     static func loadModel(from file: SafeTensorsFile, path: String) throws -> VAE {
         let configuration = try configuration(of: file, path: path)
-        let model = VAE(zeroedWith: configuration)
-        try load(file, into: model.parameters, path: path)
-        let expected = Set(model.parameters.map(\.name))
+        var expected: Set<String> = []
+        for layer in configuration.layerShapes {
+            for (name, shape) in [(layer.name + ".weight", [layer.outputSize, layer.inputSize]), (layer.name + ".bias", [layer.outputSize])] {
+                expected.insert(name)
+                guard file.contains(tensorNamed: name) else {
+                    throw CheckpointError.tensorMismatch(path: path, reason: "tensor \(name) is missing")
+                }
+                let tensor = try file.tensor(named: name)
+                guard tensor.dtype.isFloatingPoint else {
+                    throw CheckpointError.tensorMismatch(path: path, reason: "tensor \(name) holds \(tensor.dtype.rawValue), not floating-point values")
+                }
+                guard tensor.shape == shape else {
+                    throw CheckpointError.tensorMismatch(path: path,
+                                                         reason: "tensor \(name) has shape \(tensor.shape) but the configuration needs \(shape)")
+                }
+            }
+        }
         if let extra = file.names.first(where: { !expected.contains($0) }) {
             throw CheckpointError.tensorMismatch(path: path, reason: "unexpected tensor \(extra)")
         }
+        let model = VAE(zeroedWith: configuration)
+        try load(file, into: model.parameters, path: path)
         return model
     }
 
@@ -161,8 +192,16 @@ public enum Checkpoint {
             let step = try file.int64Values(named: "adam.step", expectedShape: [1])[0]
             let words = try file.uint64Values(named: "generator.state", expectedShape: [4])
             let epochs = try file.int64Values(named: "trainer.epochs_completed", expectedShape: [1])[0]
-            guard step >= 0, epochs >= 0, words.contains(where: { $0 != 0 }) else {
-                throw CheckpointError.stateMismatch(path: path, reason: "negative step or epoch count, or an all-zero generator state")
+            guard (0...Self.maximumStep).contains(step), TrainingSettings.epochsCompletedProblem(Int(epochs)) == nil,
+                  words.contains(where: { $0 != 0 }) else {
+                throw CheckpointError.stateMismatch(path: path, reason: "a step count outside 0...2^53 (got \(step)), an epoch count "
+                    + "outside 0...\(TrainingSettings.maximumEpochs) (got \(epochs)), or an all-zero generator state")
+            }
+            for (index, p) in adam.parameters.enumerated() {
+                let first = adam.firstMoments + adam.offsets[index], second = adam.secondMoments + adam.offsets[index]
+                for k in 0..<p.count where !first[k].isFinite || !(second[k] >= 0 && second[k].isFinite) {
+                    throw CheckpointError.stateMismatch(path: path, reason: "Adam's moments of \(p.name) hold NaN, infinite or negative values")
+                }
             }
             adam.step = Int(step)
             trainer.generator = SeededGenerator(stateWords: words)
@@ -171,6 +210,9 @@ public enum Checkpoint {
             throw CheckpointError.stateMismatch(path: path, reason: error.description)
         }
     }
+
+    /// The largest Adam step count accepted: 2^53, the last integer a Double holds exactly.
+    static let maximumStep: Int64 = 1 << 53
 
     // MARK: Helpers
 
@@ -186,6 +228,11 @@ public enum Checkpoint {
         let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
             throw CheckpointError.unreadable(path: shown, reason: (error as NSError).localizedDescription)
+        }
+        // Reading copies every tensor out of the file: a file larger than the memory allowed cannot be read.
+        if let problem = MemoryBudget.problem(bytes: data.count, purpose: "reading this \(MemoryBudget.formatBytes(data.count)) file",
+                                              advice: "pass a smaller model file") {
+            throw CheckpointError.tooLarge(path: shown, reason: problem)
         }
         // Errors from the parser name the file (as the user gave it) and what is wrong.
         return try SafeTensorsFile(data: data, sourceName: shown)
