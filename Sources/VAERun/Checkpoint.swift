@@ -91,7 +91,11 @@ public enum Checkpoint {
 
     /// The configuration stored in a model file, without building the model.
     public static func configuration(of file: SafeTensorsFile, path: String) throws -> VAEConfiguration {
-        guard file.metadata[formatKey] == formatValue, let json = file.metadata[configurationKey] else {
+        guard file.metadata[formatKey] == formatValue else {
+            let found = file.metadata[formatKey].map { "'\($0)'" } ?? "none"
+            throw CheckpointError.notAVAECheckpoint(path: path, reason: "its metadata's \(formatKey) is \(found), not \(formatValue)")
+        }
+        guard let json = file.metadata[configurationKey] else {
             throw CheckpointError.notAVAECheckpoint(path: path, reason: "its metadata has no \(configurationKey)")
         }
         let configuration: VAEConfiguration

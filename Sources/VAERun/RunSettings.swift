@@ -120,7 +120,11 @@ public struct SavedModel {
     /// settings and the completed epoch count. The memory training would need is checked when a run is
     /// resumed (`TrainingPlan.make`), not here: a model trained on a bigger machine can still be sampled.
     public static func read(from url: URL) throws -> SavedModel {
-        let file = try Checkpoint.readFile(url)
+        try read(Checkpoint.readFile(url), url: url)
+    }
+
+    /// The model and settings a parsed model file holds (`read(from:)` after reading the file).
+    static func read(_ file: SafeTensorsFile, url: URL) throws -> SavedModel {
         let path = url.relativePath
         let configuration = try Checkpoint.configuration(of: file, path: path)
         var training = TrainingSettings()
