@@ -184,35 +184,33 @@ public enum Checkpoint {
         guard file.metadata[formatKey] == formatValue else {
             throw CheckpointError.stateMismatch(path: path, reason: "not a vae trainer-state file")
         }
+        // A missing tensor or a wrong shape or dtype: the reader's error names the file and the tensor.
         let adam = trainer.optimizer
-        do {
-            for (index, p) in adam.parameters.enumerated() {
-                let offset = adam.offsets[index]
-                let m = try file.floatValues(named: "adam.exp_avg.\(p.name)", expectedShape: p.shape)
-                let v = try file.floatValues(named: "adam.exp_avg_sq.\(p.name)", expectedShape: p.shape)
-                (adam.firstMoments + offset).update(from: m, count: p.count)
-                (adam.secondMoments + offset).update(from: v, count: p.count)
+        for (index, p) in adam.parameters.enumerated() {
+            let offset = adam.offsets[index]
+            let m = try file.floatValues(named: "adam.exp_avg.\(p.name)", expectedShape: p.shape)
+            let v = try file.floatValues(named: "adam.exp_avg_sq.\(p.name)", expectedShape: p.shape)
+            guard m.allSatisfy(\.isFinite), v.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
+                throw CheckpointError.stateMismatch(path: path, reason: "Adam's moments of \(p.name) hold NaN, infinite or negative values")
             }
-            let step = try file.int64Values(named: "adam.step", expectedShape: [1])[0]
-            let words = try file.uint64Values(named: "generator.state", expectedShape: [4])
-            let epochs = try file.int64Values(named: "trainer.epochs_completed", expectedShape: [1])[0]
-            guard (0...Self.maximumStep).contains(step), TrainingSettings.epochsCompletedProblem(Int(epochs)) == nil,
-                  words.contains(where: { $0 != 0 }) else {
-                throw CheckpointError.stateMismatch(path: path, reason: "a step count outside 0...2^53 (got \(step)), an epoch count "
-                    + "outside 0...\(TrainingSettings.maximumEpochs) (got \(epochs)), or an all-zero generator state")
-            }
-            for (index, p) in adam.parameters.enumerated() {
-                let first = adam.firstMoments + adam.offsets[index], second = adam.secondMoments + adam.offsets[index]
-                for k in 0..<p.count where !first[k].isFinite || !(second[k] >= 0 && second[k].isFinite) {
-                    throw CheckpointError.stateMismatch(path: path, reason: "Adam's moments of \(p.name) hold NaN, infinite or negative values")
-                }
-            }
-            adam.step = Int(step)
-            trainer.generator = SeededGenerator(stateWords: words)
-            trainer.epochsCompleted = Int(epochs)
-        } catch let error as SafeTensorsError {
-            throw CheckpointError.stateMismatch(path: path, reason: error.description)
+            (adam.firstMoments + offset).update(from: m, count: p.count)
+            (adam.secondMoments + offset).update(from: v, count: p.count)
         }
+        let step = try file.int64Values(named: "adam.step", expectedShape: [1])[0]
+        let words = try file.uint64Values(named: "generator.state", expectedShape: [4])
+        let epochs = try file.int64Values(named: "trainer.epochs_completed", expectedShape: [1])[0]
+        guard (0...maximumStep).contains(step) else {
+            throw CheckpointError.stateMismatch(path: path, reason: "Adam's step count is \(step), outside 0...2^53")
+        }
+        if let problem = TrainingSettings.epochsCompletedProblem(Int(epochs)) {
+            throw CheckpointError.stateMismatch(path: path, reason: problem)
+        }
+        guard words.contains(where: { $0 != 0 }) else {
+            throw CheckpointError.stateMismatch(path: path, reason: "the generator state is all zero")
+        }
+        adam.step = Int(step)
+        trainer.generator = SeededGenerator(stateWords: words)
+        trainer.epochsCompleted = Int(epochs)
     }
 
     /// The largest Adam step count accepted: 2^53, the last integer a Double holds exactly.

@@ -84,7 +84,8 @@ extension RunSettings {
         let found = model.problems + training.problems
         guard found.isEmpty else { return found }
         let bytes = MemoryBudget.trainingBytes(model, batchSize: training.batchSize, threads: training.threads)
-        let purpose = "training the \(model.sizesText) model with batch size \(training.batchSize) on \(training.threads) threads"
+        let threads = training.threads
+        let purpose = "training the \(model.sizesText) model with batch size \(training.batchSize) on \(threads) thread\(threads == 1 ? "" : "s")"
         return [MemoryBudget.problem(bytes: bytes, purpose: purpose,
                                      advice: "use a smaller --batch-size, --hidden or --latent, or fewer --threads")].compactMap { $0 }
     }
