@@ -102,10 +102,10 @@ public enum MemoryBudget {
         let limit: Int
         do { limit = try self.limit() } catch { return error.description }
         if let bytes, bytes <= limit { return nil }
-        let needed = bytes.map(formatBytes) ?? "more than \(formatBytes(Int.max))"
+        let needed = bytes.map { (atLeast ? "at least " : "") + formatBytes($0) } ?? "more than \(formatBytes(Int.max))"
         let origin = ProcessInfo.processInfo.environment[limitVariable] != nil
             ? "set by \(limitVariable)" : "3/4 of this machine's \(formatBytes(physicalMemory)); \(limitVariable) changes it"
-        return "\(purpose) would need \(atLeast ? "at least " : "")\(needed) of memory, more than the \(formatBytes(limit)) allowed (\(origin)); \(advice)"
+        return "\(purpose) would need \(needed) of memory, more than the \(formatBytes(limit)) allowed (\(origin)); \(advice)"
     }
 
     /// Bytes in decimal units with three significant digits: "512 bytes", "23.4 GB", "9.22 EB".
