@@ -14,7 +14,8 @@ import Darwin
 /// - training: (4 + T − 1) · P (values, gradients, Adam's two moments, the other T − 1 workers' gradients)
 ///   plus 2 · B · A (the workers' recorded graphs for the full and the last partial batch) for batch size
 ///   B, T threads and A = `activationFloatsPerExample`;
-/// - running a loaded model on N examples at once: 3 · P + N · A floats, plus N · inputSize bytes of image.
+/// - running a loaded model forward on N examples at once: 3 · P + N · F floats, plus N · inputSize bytes of
+///   image, for F = `forwardFloatsPerExample` (no gradients are kept).
 public enum MemoryBudget {
     /// The environment variable that sets the limit in bytes, with an optional K, M, G or T suffix
     /// (powers of 1000), e.g. `VAE_MEMORY_LIMIT=8G`.
@@ -66,6 +67,15 @@ public enum MemoryBudget {
         return checkedSum([a, b, d, e])
     }
 
+    /// Floats one example occupies in a forward pass: input, labels, every hidden layer of the encoder
+    /// and decoder, μ, log σ², z, the logits and the output.
+    /// F = 3 · inputSize + classes + 2 · Σ hidden + 3 · latent (nil on overflow).
+    public static func forwardFloatsPerExample(_ c: VAEConfiguration) -> Int? {
+        guard let hiddenTotal = checkedSum(c.hidden), let a = checkedProduct([3, c.inputSize]),
+              let b = checkedProduct([2, hiddenTotal]), let d = checkedProduct([3, c.latent]) else { return nil }
+        return checkedSum([a, c.classes, b, d])
+    }
+
     /// Bytes to read a model with this configuration from a file: 3 · P floats (nil on overflow).
     public static func loadedModelBytes(_ c: VAEConfiguration) -> Int? {
         guard let parameters = c.checkedParameterCount else { return nil }
@@ -81,10 +91,10 @@ public enum MemoryBudget {
         return checkedProduct([floats, 4])
     }
 
-    /// Bytes to run a loaded model on `examples` examples at once and keep them as images:
-    /// (3 · P + N · A) floats + N · inputSize bytes (nil on overflow).
+    /// Bytes to run a loaded model forward on `examples` examples at once and keep them as images:
+    /// (3 · P + N · F) floats + N · inputSize bytes (nil on overflow).
     public static func inferenceBytes(_ c: VAEConfiguration, examples: Int) -> Int? {
-        guard let parameters = c.checkedParameterCount, let perExample = activationFloatsPerExample(c),
+        guard let parameters = c.checkedParameterCount, let perExample = forwardFloatsPerExample(c),
               let model = checkedProduct([3, parameters]), let rows = checkedProduct([max(examples, 0), perExample]),
               let floats = checkedSum([model, rows]), let floatBytes = checkedProduct([floats, 4]),
               let pixels = checkedProduct([max(examples, 0), c.inputSize]) else { return nil }
@@ -100,7 +110,7 @@ public enum MemoryBudget {
     ///   - advice: what to change, e.g. "use a smaller --batch-size".
     public static func problem(bytes: Int?, atLeast: Bool = false, purpose: String, advice: String) -> String? {
         let limit: Int
-        do { limit = try self.limit() } catch { return error.description }
+        do { limit = try self.limit() } catch { return error.sentence }
         if let bytes, bytes <= limit { return nil }
         let needed = bytes.map { (atLeast ? "at least " : "") + formatBytes($0) } ?? "more than \(formatBytes(Int.max))"
         let origin = ProcessInfo.processInfo.environment[limitVariable] != nil
@@ -128,12 +138,15 @@ public enum MemoryBudgetError: Error, CustomStringConvertible, LocalizedError, E
     /// `VAE_MEMORY_LIMIT` is set to something that is not a size.
     case badLimitSetting(text: String)
 
-    public var description: String {
+    /// The problem as a clause without a final period, to join with others.
+    public var sentence: String {
         switch self {
         case let .badLimitSetting(text):
-            return "\(MemoryBudget.limitVariable)='\(text)' is not a size such as 8G or 500M; set it to the bytes a run may use, or unset it."
+            return "\(MemoryBudget.limitVariable)='\(text)' is not a size such as 8G or 500M; set it to the bytes a run may use, or unset it"
         }
     }
+
+    public var description: String { sentence + "." }
 
     public var errorDescription: String? { description }
 }

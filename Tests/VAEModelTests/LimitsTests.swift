@@ -53,7 +53,9 @@ struct LimitsTests {
         #expect(MemoryBudget.activationFloatsPerExample(c) == a)
         #expect(MemoryBudget.loadedModelBytes(c) == 12 * p)
         #expect(MemoryBudget.trainingBytes(c, batchSize: 128, threads: 4) == 4 * ((3 + 4) * p + 2 * 128 * a))
-        #expect(MemoryBudget.inferenceBytes(c, examples: 64) == 4 * (3 * p + 64 * a) + 64 * 784)
+        let f = 3 * 784 + 2 * 400 + 3 * 20
+        #expect(MemoryBudget.forwardFloatsPerExample(c) == f)
+        #expect(MemoryBudget.inferenceBytes(c, examples: 64) == 4 * (3 * p + 64 * f) + 64 * 784)
         #expect(MemoryBudget.trainingBytes(c, batchSize: .max, threads: 1) == nil)
         #expect(MemoryBudget.inferenceBytes(c, examples: .max) == nil)
     }
