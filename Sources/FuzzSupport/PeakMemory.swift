@@ -16,12 +16,9 @@ public enum PeakMemory {
         var usage = rusage()
         #if os(Linux)
         guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
-        #else
-        guard getrusage(RUSAGE_SELF, &usage) == 0 else { return 0 }
-        #endif
-        #if os(Linux)
         return Int(usage.ru_maxrss) * 1024
         #else
+        guard getrusage(RUSAGE_SELF, &usage) == 0 else { return 0 }
         return Int(usage.ru_maxrss)
         #endif
     }

@@ -1,9 +1,9 @@
 import Foundation
+import MNISTData
 import NN
 import SafeTensors
 import SeededRandom
 import TensorCore
-import MNISTData
 import VAEModel
 
 /// Problems with a saved model or trainer state, each naming the file and what to do.
