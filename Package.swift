@@ -42,14 +42,18 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Shared by the tests: mutation fuzzing and peak-memory measurement.
+        .target(name: "FuzzSupport", dependencies: ["SeededRandom"]),
+
         .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "SeededRandom"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TensorCore", "SeededRandom"]),
-        .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData", "Batches", "SeededRandom"]),
+        .testTarget(name: "MNISTDataTests", dependencies: ["MNISTData", "Batches", "SeededRandom", "FuzzSupport"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
-        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "SeededRandom", "FuzzSupport"]),
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel", "NN", "TensorCore", "SeededRandom", "Batches", "MNISTData"]),
-        .testTarget(name: "VAERunTests", dependencies: ["VAERun", "VAEModel", "MNISTData", "SeededRandom", "ImageIO"]),
+        .testTarget(name: "VAERunTests", dependencies: ["VAERun", "VAEModel", "MNISTData", "SeededRandom", "ImageIO", "SafeTensors",
+                                                   "NN", "FuzzSupport"]),
         .testTarget(name: "vaeTests", dependencies: ["ImageIO", "SafeTensors"]),
     ]
 )

@@ -12,6 +12,9 @@ protocol ByteStream {
     /// Fills `buffer` as far as the stream allows; returns the number of bytes written, which is
     /// less than `buffer.count` only at the end of the stream.
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+    /// The bytes left when the stream knows them without reading (raw bytes), else nil (gzip: only
+    /// inflating tells).
+    var remainingByteCount: Int? { get }
 }
 
 /// Bytes already in memory.
@@ -20,6 +23,8 @@ struct RawByteStream: ByteStream {
     var offset = 0
 
     init(bytes: [UInt8]) { self.bytes = bytes }
+
+    var remainingByteCount: Int? { bytes.count - offset }
 
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let n = min(buffer.count, bytes.count - offset)
@@ -57,6 +62,8 @@ final class GzipByteStream: ByteStream {
             throw IDXError.corruptGzip(file: file, reason: "zlib could not start inflating (status \(status))")
         }
     }
+
+    var remainingByteCount: Int? { nil }
 
     deinit {
         inflateEnd(stream)

@@ -96,15 +96,49 @@ public enum IDXReader {
             throw IDXError.tooLarge(file: file, bytes: payloadBytes, limitBytes: maximumBytes)
         }
 
-        var payload = [UInt8](repeating: 0, count: payloadBytes)
-        let got = try payload.withUnsafeMutableBytes { try stream.read(into: $0) }
-        guard got == payloadBytes else {
-            throw IDXError.truncated(file: file, expectedBytes: headerBytes + payloadBytes, actualBytes: headerBytes + got)
+        // Nothing is allocated on the header's word alone: a raw file must hold the bytes already, and a
+        // gzip stream's buffer grows only as decompressed bytes arrive (at most doubling, so a 100-byte
+        // file claiming gigabytes costs kilobytes before it is found truncated).
+        if let available = stream.remainingByteCount, available < payloadBytes {
+            throw IDXError.truncated(file: file, expectedBytes: headerBytes + payloadBytes, actualBytes: headerBytes + available)
+        }
+        let payload = try readPayload(from: &stream, byteCount: payloadBytes)
+        guard payload.count == payloadBytes else {
+            throw IDXError.truncated(file: file, expectedBytes: headerBytes + payloadBytes, actualBytes: headerBytes + payload.count)
         }
         // One byte more must not exist; for gzip this also runs the stream to its end, which checks the CRC.
         var extra: UInt8 = 0
         let extraCount = try withUnsafeMutableBytes(of: &extra) { try stream.read(into: $0) }
         guard extraCount == 0 else { throw IDXError.trailingBytes(file: file, expectedBytes: headerBytes + payloadBytes) }
         return IDXArray(elementType: elementType, shape: shape, bytes: payload)
+    }
+
+    /// The first bytes a growing buffer takes before it doubles: 64 KiB.
+    static let initialPayloadChunk = 1 << 16
+
+    /// Reads up to `byteCount` bytes: all of them at once when the stream is known to hold them, else
+    /// in chunks that double from `initialPayloadChunk`, so the buffer never outgrows twice the bytes read.
+    /// - Returns: the bytes read, fewer than `byteCount` only when the stream ended first.
+    static func readPayload<S: ByteStream>(from stream: inout S, byteCount: Int) throws -> [UInt8] {
+        if let available = stream.remainingByteCount, available >= byteCount {
+            var payload = [UInt8](repeating: 0, count: byteCount)
+            let got = try payload.withUnsafeMutableBytes { try stream.read(into: $0) }
+            payload.removeSubrange(got...)
+            return payload
+        }
+        var payload: [UInt8] = []
+        while payload.count < byteCount {
+            let chunk = min(byteCount - payload.count, max(payload.count, initialPayloadChunk))
+            let start = payload.count
+            payload.append(contentsOf: [UInt8](repeating: 0, count: chunk))
+            let got = try payload.withUnsafeMutableBytes { buffer in
+                try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[start..<(start + chunk)]))
+            }
+            if got < chunk {
+                payload.removeSubrange((start + got)...)
+                break
+            }
+        }
+        return payload
     }
 }

@@ -76,11 +76,9 @@ private func parseSafeTensors(_ bytes: UnsafeRawBufferPointer, source: String)
     }
     let root: JSONValue
     do {
-        root = try JSONDecoder().decode(JSONValue.self, from: Data(headerBytes))
-    } catch let error as DecodingError {
-        throw .headerNotJSON(source: source, detail: decodingErrorSummary(error))
+        root = try JSONParser.parse(headerBytes)
     } catch {
-        throw .headerNotJSON(source: source, detail: error.localizedDescription)
+        throw .headerNotJSON(source: source, detail: error.description)
     }
     guard case .object(let object) = root else {
         throw .headerNotObject(source: source)
@@ -240,16 +238,5 @@ private func copyElements<Element: BitwiseCopyable>(
         UnsafeMutableRawBufferPointer(destination).copyMemory(
             from: UnsafeRawBufferPointer(rebasing: buffer[offset ..< offset + byteCount]))
         initializedCount = count
-    }
-}
-
-private func decodingErrorSummary(_ error: DecodingError) -> String {
-    switch error {
-    case .dataCorrupted(let context), .typeMismatch(_, let context),
-         .valueNotFound(_, let context), .keyNotFound(_, let context):
-        let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-        return underlying ?? context.debugDescription
-    @unknown default:
-        return "\(error)"
     }
 }

@@ -83,18 +83,151 @@ public struct VAEConfiguration: Codable, Equatable, Sendable {
     /// Whether labels are fed to the encoder and decoder.
     public var isConditional: Bool { classes > 0 }
 
-    /// Problems that make this configuration unusable, as sentences; empty when valid.
+    /// Problems that make this configuration unusable, as sentences naming the flag that sets each value;
+    /// empty when valid. The same rules check flags (`vae train`) and configurations read from files.
     public var problems: [String] {
         var result: [String] = []
-        if inputSize <= 0 { result.append("the input size must be positive (got \(inputSize))") }
-        if hidden.isEmpty { result.append("at least one hidden layer is needed") }
-        if hidden.contains(where: { $0 <= 0 }) { result.append("hidden widths must be positive (got \(hidden))") }
-        if latent <= 0 { result.append("the latent size must be positive (got \(latent))") }
-        if !(beta >= 0) || !beta.isFinite { result.append("beta must be a finite number ≥ 0 (got \(beta))") }
-        if classes < 0 { result.append("the class count must be ≥ 0 (got \(classes))") }
-        if loss == .bce && output != .sigmoid {
-            result.append("the bce loss needs the sigmoid output (got \(output.rawValue)); use --loss mse or l1")
+        if inputSize < 1 { result.append("the input size must be at least 1 (got \(inputSize))") }
+        if let problem = Self.hiddenProblem(hidden) { result.append(problem) }
+        if let problem = Self.latentProblem(latent) { result.append(problem) }
+        if let problem = Self.betaProblem(beta) { result.append(problem) }
+        if let problem = Self.classesProblem(classes) { result.append(problem) }
+        if let problem = Self.outputProblem(loss: loss, output: output) { result.append(problem) }
+        if let problem = Self.imageProblem(height: imageHeight, width: imageWidth, inputSize: inputSize) { result.append(problem) }
+        if result.isEmpty && checkedParameterCount == nil {
+            result.append("the parameter count of a \(sizesText) model overflows a 64-bit integer")
         }
         return result
     }
+
+    /// The most hidden layers a model may have.
+    public static let maximumHiddenLayers = 64
+    /// The most classes a conditional model may have (labels are IDX bytes).
+    public static let maximumClasses = 256
+    /// The longest image side, in pixels.
+    public static let maximumImageSide = 8192
+
+    /// Why `hidden` cannot be the hidden widths (`--hidden`), or nil.
+    public static func hiddenProblem(_ hidden: [Int]) -> String? {
+        if !(1...maximumHiddenLayers).contains(hidden.count) {
+            return "--hidden must list 1 to \(maximumHiddenLayers) widths (got \(hidden.count))"
+        }
+        if hidden.contains(where: { $0 < 1 }) { return "--hidden widths must be at least 1 (got \(hidden))" }
+        return nil
+    }
+
+    /// Why `latent` cannot be the latent size (`--latent`), or nil.
+    public static func latentProblem(_ latent: Int) -> String? {
+        latent >= 1 ? nil : "--latent must be at least 1 (got \(latent))"
+    }
+
+    /// Why `beta` cannot weight the KL term (`--beta`), or nil.
+    public static func betaProblem(_ beta: Float) -> String? {
+        beta >= 0 && beta.isFinite ? nil : "--beta must be a finite number ≥ 0 (got \(beta))"
+    }
+
+    /// Why `classes` cannot be the class count (`--conditional` gives 10), or nil.
+    public static func classesProblem(_ classes: Int) -> String? {
+        (0...maximumClasses).contains(classes) ? nil : "the class count must be between 0 and \(maximumClasses) (got \(classes))"
+    }
+
+    /// Why this loss cannot go with this output activation, or nil.
+    public static func outputProblem(loss: ReconstructionLoss, output: OutputActivation) -> String? {
+        loss == .bce && output != .sigmoid
+            ? "the bce loss needs the sigmoid output (got \(output.rawValue)); use --loss mse or l1" : nil
+    }
+
+    /// Why an image size cannot go with an input size, or nil: both sides or neither, each between 1 and
+    /// `maximumImageSide`, and height × width = the input size.
+    public static func imageProblem(height: Int?, width: Int?, inputSize: Int) -> String? {
+        switch (height, width) {
+        case (nil, nil):
+            return nil
+        case let (height?, width?):
+            for (name, side) in [("height", height), ("width", width)] where !(1...maximumImageSide).contains(side) {
+                return "the image \(name) must be between 1 and \(maximumImageSide) pixels (got \(side))"
+            }
+            if height * width != inputSize {
+                return "the image size \(height)×\(width) (\(height * width) values) differs from the input size \(inputSize)"
+            }
+            return nil
+        default:
+            return "the image height and width must be given together (got \(height.map(String.init) ?? "none") "
+                + "and \(width.map(String.init) ?? "none"))"
+        }
+    }
+
+    /// The layers in parameter order: `encoder.K`, `mu`, `logvar`, `decoder.K`, `output`, each with
+    /// weight [outputSize, inputSize] and bias [outputSize]. Encoder input = inputSize + classes;
+    /// decoder input = latent + classes.
+    public var layerShapes: [LayerShape] {
+        var shapes: [LayerShape] = []
+        var width = inputSize + classes
+        for (k, h) in hidden.enumerated() {
+            shapes.append(LayerShape(name: "encoder.\(k)", inputSize: width, outputSize: h))
+            width = h
+        }
+        shapes.append(LayerShape(name: "mu", inputSize: width, outputSize: latent))
+        shapes.append(LayerShape(name: "logvar", inputSize: width, outputSize: latent))
+        width = latent + classes
+        for (k, h) in hidden.reversed().enumerated() {
+            shapes.append(LayerShape(name: "decoder.\(k)", inputSize: width, outputSize: h))
+            width = h
+        }
+        shapes.append(LayerShape(name: "output", inputSize: width, outputSize: inputSize))
+        return shapes
+    }
+
+    /// Scalars in all parameters, Σ (in + 1) · out over `layerShapes`, or nil when a size is negative
+    /// or the count overflows `Int` (computed without trapping, whatever the sizes).
+    public var checkedParameterCount: Int? {
+        guard inputSize >= 0, latent >= 0, classes >= 0, hidden.allSatisfy({ $0 >= 0 }) else { return nil }
+        func layer(_ inputs: Int?, _ outputs: Int) -> Int? {
+            guard let inputs, let widened = checkedSum([inputs, 1]) else { return nil }
+            return checkedProduct([widened, outputs])
+        }
+        var counts: [Int?] = []
+        var width = checkedSum([inputSize, classes])
+        for h in hidden { counts.append(layer(width, h)); width = h }
+        counts.append(layer(width, latent))
+        counts.append(layer(width, latent))
+        width = checkedSum([latent, classes])
+        for h in hidden.reversed() { counts.append(layer(width, h)); width = h }
+        counts.append(layer(width, inputSize))
+        guard counts.allSatisfy({ $0 != nil }) else { return nil }
+        return checkedSum(counts.compactMap { $0 })
+    }
+
+    /// The layer sizes, e.g. "784-400-20".
+    public var sizesText: String { ([inputSize] + hidden + [latent]).map(String.init).joined(separator: "-") }
+}
+
+/// One linear layer of a VAE: its parameter name prefix (`encoder.0`, `mu`, …) and sizes; the weight
+/// is [outputSize, inputSize] and the bias [outputSize].
+public struct LayerShape: Equatable, Sendable {
+    public let name: String
+    public let inputSize: Int
+    public let outputSize: Int
+}
+
+/// Σ values, or nil when it overflows `Int`.
+public func checkedSum(_ values: [Int]) -> Int? {
+    var total = 0
+    for value in values {
+        let (sum, overflow) = total.addingReportingOverflow(value)
+        if overflow { return nil }
+        total = sum
+    }
+    return total
+}
+
+/// Π values, or nil when it overflows `Int`.
+public func checkedProduct(_ values: [Int]) -> Int? {
+    var total = 1
+    for value in values {
+        let (product, overflow) = total.multipliedReportingOverflow(by: value)
+        if overflow { return nil }
+        total = product
+    }
+    return total
 }

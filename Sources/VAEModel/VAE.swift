@@ -22,15 +22,10 @@ public final class VAE: @unchecked Sendable {
     /// The flat buffer holding every parameter (and its gradient), in parameter order.
     public let store: ParameterStore
 
-    /// Scalars in all parameters of a VAE with this configuration.
+    /// Scalars in all parameters of a VAE with this configuration, Σ (in + 1) · out over its layers.
+    /// - Precondition: the configuration is valid (`problems` is empty), so the count does not overflow.
     public static func parameterCount(_ c: VAEConfiguration) -> Int {
-        var total = 0
-        var width = c.inputSize + c.classes
-        for h in c.hidden { total += Linear.parameterCount(inputSize: width, outputSize: h); width = h }
-        total += 2 * Linear.parameterCount(inputSize: width, outputSize: c.latent)
-        width = c.latent + c.classes
-        for h in c.hidden.reversed() { total += Linear.parameterCount(inputSize: width, outputSize: h); width = h }
-        return total + Linear.parameterCount(inputSize: width, outputSize: c.inputSize)
+        c.layerShapes.reduce(0) { $0 + Linear.parameterCount(inputSize: $1.inputSize, outputSize: $1.outputSize) }
     }
 
     /// Creates a VAE with PyTorch's default initialisation, layer by layer in parameter order.
@@ -57,23 +52,14 @@ public final class VAE: @unchecked Sendable {
         let c = configuration
         let store = ParameterStore(capacity: VAE.parameterCount(c))
         self.store = store
-        var layers: [Linear] = []
-        var width = c.inputSize + c.classes
-        for (k, h) in c.hidden.enumerated() {
-            layers.append(makeLayer(width, h, "encoder.\(k)", store))
-            width = h
-        }
-        encoder = MLP(layers: layers, activation: c.activation)
-        meanHead = makeLayer(width, c.latent, "mu", store)
-        logVarianceHead = makeLayer(width, c.latent, "logvar", store)
-        layers = []
-        width = c.latent + c.classes
-        for (k, h) in c.hidden.reversed().enumerated() {
-            layers.append(makeLayer(width, h, "decoder.\(k)", store))
-            width = h
-        }
-        decoder = MLP(layers: layers, activation: c.activation)
-        outputLayer = makeLayer(width, c.inputSize, "output", store)
+        // Layers in `layerShapes` order: hidden.count encoder layers, mu, logvar, the decoder's, output.
+        let layers = c.layerShapes.map { makeLayer($0.inputSize, $0.outputSize, $0.name, store) }
+        let depth = c.hidden.count
+        encoder = MLP(layers: Array(layers[0..<depth]), activation: c.activation)
+        meanHead = layers[depth]
+        logVarianceHead = layers[depth + 1]
+        decoder = MLP(layers: Array(layers[(depth + 2)..<(2 * depth + 2)]), activation: c.activation)
+        outputLayer = layers[2 * depth + 2]
     }
 
     /// A VAE reading `other`'s parameter values, with gradients of its own (a data-parallel worker).

@@ -1,4 +1,5 @@
 import Foundation
+import MNISTData
 import NN
 import SafeTensors
 import SeededRandom
@@ -13,6 +14,10 @@ public enum CheckpointError: Error, CustomStringConvertible, LocalizedError, Equ
     case unreadable(path: String, reason: String)
     /// The file is safetensors but not a vae checkpoint (no or bad configuration metadata).
     case notAVAECheckpoint(path: String, reason: String)
+    /// The configuration or training settings in the file break the rules flags are checked by.
+    case invalidSettings(path: String, problems: [String])
+    /// The model or file would need more memory than allowed (a damaged size, most likely).
+    case tooLarge(path: String, reason: String)
     /// A tensor is missing or has the wrong shape.
     case tensorMismatch(path: String, reason: String)
     /// Values that are NaN or infinite.
@@ -32,6 +37,11 @@ public enum CheckpointError: Error, CustomStringConvertible, LocalizedError, Equ
             return "\(path): cannot read the checkpoint: \(reason)"
         case let .notAVAECheckpoint(path, reason):
             return "\(path): not a vae checkpoint (\(reason)). Pass a model.safetensors written by 'vae train'."
+        case let .invalidSettings(path, problems):
+            return "\(path): the saved settings are invalid: \(problems.joined(separator: "; ")). "
+                + "The file is damaged or was not written by 'vae train'; train again or pass another --model."
+        case let .tooLarge(path, reason):
+            return "\(path): \(reason)."
         case let .tensorMismatch(path, reason):
             return "\(path): the checkpoint is damaged or from another model: \(reason). Train again or pass another --model."
         case let .nonFiniteValues(path, tensor):
@@ -81,7 +91,11 @@ public enum Checkpoint {
 
     /// The configuration stored in a model file, without building the model.
     public static func configuration(of file: SafeTensorsFile, path: String) throws -> VAEConfiguration {
-        guard file.metadata[formatKey] == formatValue, let json = file.metadata[configurationKey] else {
+        guard file.metadata[formatKey] == formatValue else {
+            let found = file.metadata[formatKey].map { "'\($0)'" } ?? "none"
+            throw CheckpointError.notAVAECheckpoint(path: path, reason: "its metadata's \(formatKey) is \(found), not \(formatValue)")
+        }
+        guard let json = file.metadata[configurationKey] else {
             throw CheckpointError.notAVAECheckpoint(path: path, reason: "its metadata has no \(configurationKey)")
         }
         let configuration: VAEConfiguration
@@ -89,8 +103,11 @@ public enum Checkpoint {
             throw CheckpointError.notAVAECheckpoint(path: path, reason: "its \(configurationKey) metadata is not a valid configuration")
         }
         let problems = configuration.problems
-        guard problems.isEmpty else {
-            throw CheckpointError.notAVAECheckpoint(path: path, reason: problems.joined(separator: "; "))
+        guard problems.isEmpty else { throw CheckpointError.invalidSettings(path: path, problems: problems) }
+        let purpose = "its \(configuration.sizesText) model (\(configuration.checkedParameterCount.map(formatCount) ?? "?") parameters)"
+        if let problem = MemoryBudget.problem(bytes: MemoryBudget.loadedModelBytes(configuration), purpose: purpose,
+                                              advice: "the file is damaged, or needs a machine with more memory") {
+            throw CheckpointError.tooLarge(path: path, reason: problem)
         }
         return configuration
     }
@@ -100,15 +117,33 @@ public enum Checkpoint {
         try loadModel(from: readFile(url), path: url.relativePath)
     }
 
-    /// Builds the model a parsed file holds; `path` names the file in errors.
+    /// Builds the model a parsed file holds; `path` names the file in errors. Every tensor's presence,
+    /// dtype and shape is checked against the configuration before the model is allocated, so a
+    /// configuration that disagrees with the tensors costs nothing.
     static func loadModel(from file: SafeTensorsFile, path: String) throws -> VAE {
         let configuration = try configuration(of: file, path: path)
-        let model = VAE(zeroedWith: configuration)
-        try load(file, into: model.parameters, path: path)
-        let expected = Set(model.parameters.map(\.name))
+        var expected: Set<String> = []
+        for layer in configuration.layerShapes {
+            for (name, shape) in [(layer.name + ".weight", [layer.outputSize, layer.inputSize]), (layer.name + ".bias", [layer.outputSize])] {
+                expected.insert(name)
+                guard file.contains(tensorNamed: name) else {
+                    throw CheckpointError.tensorMismatch(path: path, reason: "tensor \(name) is missing")
+                }
+                let tensor = try file.tensor(named: name)
+                guard tensor.dtype.isFloatingPoint else {
+                    throw CheckpointError.tensorMismatch(path: path, reason: "tensor \(name) holds \(tensor.dtype.rawValue), not floating-point values")
+                }
+                guard tensor.shape == shape else {
+                    throw CheckpointError.tensorMismatch(path: path,
+                                                         reason: "tensor \(name) has shape \(tensor.shape) but the configuration needs \(shape)")
+                }
+            }
+        }
         if let extra = file.names.first(where: { !expected.contains($0) }) {
             throw CheckpointError.tensorMismatch(path: path, reason: "unexpected tensor \(extra)")
         }
+        let model = VAE(zeroedWith: configuration)
+        try load(file, into: model.parameters, path: path)
         return model
     }
 
@@ -149,28 +184,37 @@ public enum Checkpoint {
         guard file.metadata[formatKey] == formatValue else {
             throw CheckpointError.stateMismatch(path: path, reason: "not a vae trainer-state file")
         }
+        // A missing tensor or a wrong shape or dtype: the reader's error names the file and the tensor.
         let adam = trainer.optimizer
-        do {
-            for (index, p) in adam.parameters.enumerated() {
-                let offset = adam.offsets[index]
-                let m = try file.floatValues(named: "adam.exp_avg.\(p.name)", expectedShape: p.shape)
-                let v = try file.floatValues(named: "adam.exp_avg_sq.\(p.name)", expectedShape: p.shape)
-                (adam.firstMoments + offset).update(from: m, count: p.count)
-                (adam.secondMoments + offset).update(from: v, count: p.count)
+        for (index, p) in adam.parameters.enumerated() {
+            let offset = adam.offsets[index]
+            let m = try file.floatValues(named: "adam.exp_avg.\(p.name)", expectedShape: p.shape)
+            let v = try file.floatValues(named: "adam.exp_avg_sq.\(p.name)", expectedShape: p.shape)
+            guard m.allSatisfy(\.isFinite), v.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
+                throw CheckpointError.stateMismatch(path: path, reason: "Adam's moments of \(p.name) hold NaN, infinite or negative values")
             }
-            let step = try file.int64Values(named: "adam.step", expectedShape: [1])[0]
-            let words = try file.uint64Values(named: "generator.state", expectedShape: [4])
-            let epochs = try file.int64Values(named: "trainer.epochs_completed", expectedShape: [1])[0]
-            guard step >= 0, epochs >= 0, words.contains(where: { $0 != 0 }) else {
-                throw CheckpointError.stateMismatch(path: path, reason: "negative step or epoch count, or an all-zero generator state")
-            }
-            adam.step = Int(step)
-            trainer.generator = SeededGenerator(stateWords: words)
-            trainer.epochsCompleted = Int(epochs)
-        } catch let error as SafeTensorsError {
-            throw CheckpointError.stateMismatch(path: path, reason: error.description)
+            (adam.firstMoments + offset).update(from: m, count: p.count)
+            (adam.secondMoments + offset).update(from: v, count: p.count)
         }
+        let step = try file.int64Values(named: "adam.step", expectedShape: [1])[0]
+        let words = try file.uint64Values(named: "generator.state", expectedShape: [4])
+        let epochs = try file.int64Values(named: "trainer.epochs_completed", expectedShape: [1])[0]
+        guard (0...maximumStep).contains(step) else {
+            throw CheckpointError.stateMismatch(path: path, reason: "Adam's step count is \(step), outside 0...2^53")
+        }
+        if let problem = TrainingSettings.epochsCompletedProblem(Int(epochs)) {
+            throw CheckpointError.stateMismatch(path: path, reason: problem)
+        }
+        guard words.contains(where: { $0 != 0 }) else {
+            throw CheckpointError.stateMismatch(path: path, reason: "the generator state is all zero")
+        }
+        adam.step = Int(step)
+        trainer.generator = SeededGenerator(stateWords: words)
+        trainer.epochsCompleted = Int(epochs)
     }
+
+    /// The largest Adam step count accepted: 2^53, the last integer a Double holds exactly.
+    static let maximumStep: Int64 = 1 << 53
 
     // MARK: Helpers
 
@@ -198,6 +242,11 @@ public enum Checkpoint {
         let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
             throw CheckpointError.unreadable(path: shown, reason: (error as NSError).localizedDescription)
+        }
+        // Reading copies every tensor out of the file: a file larger than the memory allowed cannot be read.
+        if let problem = MemoryBudget.problem(bytes: data.count, purpose: "reading this \(MemoryBudget.formatBytes(data.count)) file",
+                                              advice: "pass a smaller model file") {
+            throw CheckpointError.tooLarge(path: shown, reason: problem)
         }
         // Errors from the parser name the file (as the user gave it) and what is wrong.
         return try SafeTensorsFile(data: data, sourceName: shown)

@@ -95,7 +95,9 @@ public struct MetricsLog: Sendable {
     }
 
     private func scan() throws -> Scan {
-        guard FileManager.default.fileExists(atPath: url.path) else { return Scan() }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else { return Scan() }
+        if isFolder.boolValue { throw MetricsError.unreadable(path: url.relativePath, reason: "it is a folder, not a file") }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw MetricsError.unreadable(path: url.relativePath, reason: (error as NSError).localizedDescription)

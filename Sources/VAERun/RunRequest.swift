@@ -73,7 +73,13 @@ public struct TrainingPlan {
             saved = model
             resumeFolder = folder
         }
-        var resolved = try resolve(request, saved: saved?.settings)
+        var resolved = resolve(request, saved: saved?.settings)
+        if let saved {
+            let differences = architectureDifferences(requested: resolved.model, saved: saved.settings.model)
+            if !differences.isEmpty {
+                throw CheckpointError.architectureMismatch(path: request.resume ?? "", differences: differences)
+            }
+        }
         let data = try RunData.load(resolved)
         if saved == nil {
             // A new run: the input and image size come from the data.
@@ -81,10 +87,13 @@ public struct TrainingPlan {
             resolved.model.inputSize = data.train.featureCount
             resolved.model.imageHeight = data.imageHeight
             resolved.model.imageWidth = data.imageWidth
-            let problems = resolved.model.problems
-            if !problems.isEmpty { throw RunRequestError.invalidModel(problems: problems) }
         } else {
             try data.requireFits(resolved.model)
+        }
+        // The exact check, now that the input size is known: the architecture, the settings and the memory.
+        let problems = resolved.problems
+        if !problems.isEmpty {
+            throw RunRequestError.invalidSettings(problems: problems, resumed: saved.map { $0.url.relativePath })
         }
         let claim: RunFolder.Claim
         if let out = request.out {
@@ -107,7 +116,7 @@ public struct TrainingPlan {
     }
 
     /// Settings from the request over `saved` over the defaults; the input size is 0 until the data is loaded.
-    static func resolve(_ r: RunRequest, saved: RunSettings?) throws -> RunSettings {
+    static func resolve(_ r: RunRequest, saved: RunSettings?) -> RunSettings {
         let kind = r.dataset ?? saved?.training.dataset ?? .mnist
         let isRoll = kind == .swissRoll
         var training = saved?.training ?? TrainingSettings(dataset: kind)
@@ -136,12 +145,6 @@ public struct TrainingPlan {
             beta: r.beta ?? saved?.model.beta ?? (isRoll ? 0.1 : 1),
             classes: r.conditional ? 10 : (saved?.model.classes ?? 0),
             imageHeight: saved?.model.imageHeight, imageWidth: saved?.model.imageWidth)
-        if let saved {
-            let differences = architectureDifferences(requested: requested, saved: saved.model)
-            if !differences.isEmpty {
-                throw CheckpointError.architectureMismatch(path: r.resume ?? "", differences: differences)
-            }
-        }
         return RunSettings(model: requested, training: training)
     }
 
@@ -165,13 +168,15 @@ public struct TrainingPlan {
 
 /// A request that cannot become a run.
 public enum RunRequestError: Error, CustomStringConvertible, LocalizedError, Equatable {
-    case invalidModel(problems: [String])
+    /// The settings (flags over a resumed run's over the defaults) break a rule; `resumed` is the model
+    /// file of the run continued, if any.
+    case invalidSettings(problems: [String], resumed: String?)
     case runExists(path: String)
 
     public var description: String {
         switch self {
-        case let .invalidModel(problems):
-            return problems.joined(separator: "; ")
+        case let .invalidSettings(problems, resumed):
+            return (resumed.map { "\($0): resuming with its settings and the flags given: " } ?? "") + problems.joined(separator: "; ")
         case let .runExists(path):
             return "\(path) already holds a trained run; continue it with --resume \(path), or choose another --out."
         }

@@ -114,9 +114,19 @@ public struct SavedModel {
     public let metadata: [String: String]
 
     /// Reads a model file and its settings: the one function every command reads a run's settings with.
+    ///
+    /// Everything read is checked by the rules flags are checked by, before the model is allocated: the
+    /// configuration (sizes, image size against input size, the memory the model needs), the training
+    /// settings and the completed epoch count. The memory training would need is checked when a run is
+    /// resumed (`TrainingPlan.make`), not here: a model trained on a bigger machine can still be sampled.
     public static func read(from url: URL) throws -> SavedModel {
-        let file = try Checkpoint.readFile(url)
-        let model = try Checkpoint.loadModel(from: file, path: url.relativePath)
+        try read(Checkpoint.readFile(url), url: url)
+    }
+
+    /// The model and settings a parsed model file holds (`read(from:)` after reading the file).
+    static func read(_ file: SafeTensorsFile, url: URL) throws -> SavedModel {
+        let path = url.relativePath
+        let configuration = try Checkpoint.configuration(of: file, path: path)
         var training = TrainingSettings()
         var hasTraining = false
         if let json = file.metadata[RunSettings.trainingKey] {
@@ -124,13 +134,24 @@ public struct SavedModel {
                 training = try JSONDecoder().decode(TrainingSettings.self, from: Data(json.utf8))
                 hasTraining = true
             } catch {
-                throw CheckpointError.notAVAECheckpoint(path: url.relativePath,
-                                                        reason: "its \(RunSettings.trainingKey) metadata is not valid training settings")
+                throw CheckpointError.notAVAECheckpoint(path: path, reason: "its \(RunSettings.trainingKey) metadata is not valid training settings")
             }
         }
-        return SavedModel(url: url, model: model, settings: RunSettings(model: model.configuration, training: training),
-                          hasTrainingSettings: hasTraining,
-                          epochsCompleted: file.metadata[RunSettings.epochsKey].flatMap { Int($0) },
-                          metadata: file.metadata)
+        // Saved settings pass the rules flags pass.
+        var problems = hasTraining ? training.problems : []
+        var epochsCompleted: Int?
+        if let text = file.metadata[RunSettings.epochsKey] {
+            if let epochs = Int(text) {
+                epochsCompleted = epochs
+                if let problem = TrainingSettings.epochsCompletedProblem(epochs) { problems.append(problem) }
+            } else {
+                problems.append("\(RunSettings.epochsKey) is '\(text)', not a whole number")
+            }
+        }
+        guard problems.isEmpty else { throw CheckpointError.invalidSettings(path: path, problems: problems) }
+        let model = try Checkpoint.loadModel(from: file, path: path)
+        let settings = RunSettings(model: configuration, training: training)
+        return SavedModel(url: url, model: model, settings: settings, hasTrainingSettings: hasTraining,
+                          epochsCompleted: epochsCompleted, metadata: file.metadata)
     }
 }

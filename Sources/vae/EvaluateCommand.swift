@@ -23,7 +23,7 @@ struct EstimationOptions: ParsableArguments {
     func validate(samples: Int) throws {
         guard (1...1_000_000).contains(samples) else { throw ValidationError("-k must be between 1 and 1,000,000 (got \(samples)).") }
         if let limit, limit <= 0 { throw ValidationError("--limit must be at least 1 (got \(limit)).") }
-        if let threads, !(1...64).contains(threads) { throw ValidationError("--threads must be between 1 and 64 (got \(threads)).") }
+        if let threads, let problem = TrainingSettings.threadsProblem(threads) { throw ValidationError(problem + ".") }
     }
 
     func settings(samples: Int) -> EvaluationSettings {

@@ -53,6 +53,7 @@ struct Interpolate: ParsableCommand {
         let saved = try modelOptions.loadModel()
         try requireImageModel(saved, command: "interpolate")
         let model = saved.model, c = model.configuration
+        try saved.requireMemory(examples: rows * (steps + 2), advice: "use fewer --rows or --steps")
         var generator = SeededGenerator(seed: seed)
         let picture: LatentGrid
         let what: String

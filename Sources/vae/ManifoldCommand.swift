@@ -50,6 +50,7 @@ struct Manifold: ParsableCommand {
             throw CommandError("--label \(label) needs a conditional model; \(displayPath(saved.url)) is unconditional.")
         }
         if let label, label >= c.classes { throw CommandError("--label must be below \(c.classes) for this model (got \(label)).") }
+        try saved.requireMemory(examples: steps * steps, advice: "use fewer --steps")
         let chosen: (across: Int, down: Int)
         if let dims {
             let parts = dims.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }

@@ -42,6 +42,7 @@ struct Reconstruct: ParsableCommand {
         if allLabels && !c.isConditional {
             throw CommandError("--all-labels needs a conditional model (trained with --conditional); \(displayPath(saved.url)) is unconditional.")
         }
+        try saved.requireMemory(examples: n * (allLabels ? c.classes + 1 : 2), advice: "use a smaller --n")
         let loaded = try RunData.load(for: saved, dataFolder: dataOptions.data)
         let examples = loaded.evaluationExamples
         if allLabels {

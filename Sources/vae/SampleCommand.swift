@@ -30,10 +30,15 @@ struct Sample: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Class to draw (conditional models only).", valueName: "k"))
     var label: Int?
 
+    /// The widest grid row, in images.
+    static let maximumImagesPerRow = 1000
+
     func validate() throws {
         if let n, n <= 0 { throw ValidationError("--n must be at least 1 (got \(n)).") }
         if let n, n > 100_000 { throw ValidationError("--n must be at most 100,000 (got \(n)).") }
-        guard nrow > 0 else { throw ValidationError("--nrow must be at least 1 (got \(nrow)).") }
+        guard (1...Self.maximumImagesPerRow).contains(nrow) else {
+            throw ValidationError("--nrow must be between 1 and \(Self.maximumImagesPerRow) (got \(nrow)).")
+        }
         guard (0...64).contains(padding) else { throw ValidationError("--padding must be between 0 and 64 (got \(padding)).") }
         if let label, label < 0 { throw ValidationError("--label must be 0 or more (got \(label)).") }
         guard !output.isEmpty else { throw ValidationError("-o/--output needs a file name.") }
@@ -57,8 +62,9 @@ struct Sample: ParsableCommand {
             guard c.inputSize == 2, saved.hasTrainingSettings, saved.settings.training.dataset == .swissRoll else {
                 throw CommandError("\(displayPath(saved.url)) has no image size and is not a Swiss-roll model; cannot draw it.")
             }
-            let data = try RunData.load(saved.settings)
             let count = n ?? 1000
+            try saved.requireMemory(examples: count, advice: "use a smaller --n")
+            let data = try RunData.load(saved.settings)
             let generated = model.sample(count: count, generator: &generator)
             try ModelPictures.swissRoll(training: data.points ?? [], generated: generated, title: "Swiss roll: data and samples")
                 .writePNG(to: url)
@@ -67,12 +73,10 @@ struct Sample: ParsableCommand {
         }
 
         var labels: [Int]?
-        let count: Int
+        let count = n ?? (c.isConditional ? c.classes * nrow : 64)
+        try saved.requireMemory(examples: count, advice: "use a smaller --n or --nrow")
         if c.isConditional {
-            count = n ?? c.classes * nrow
             labels = (0..<count).map { label ?? (($0 / nrow) % c.classes) }
-        } else {
-            count = n ?? 64
         }
         let images = model.sample(count: count, labels: labels, generator: &generator)
         let grid = ModelPictures.grid(images: images, configuration: c, imagesPerRow: nrow, padding: padding)

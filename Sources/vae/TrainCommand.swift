@@ -74,32 +74,21 @@ struct Train: ParsableCommand {
     var sampleEvery: Int?
 
     func validate() throws {
-        guard epochs > 0 else { throw ValidationError("--epochs must be at least 1 (got \(epochs)).") }
-        if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be at least 1 (got \(batchSize)).") }
-        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number (got \(lr)).") }
-        if let latent, latent <= 0 { throw ValidationError("--latent must be at least 1 (got \(latent)).") }
+        // The rules for each setting, and the memory training would need, are the ones saved settings
+        // are checked by (VAERun's SettingsValidation).
+        if let problem = TrainingSettings.epochsProblem(epochs) { throw ValidationError(problem + ".") }
         if let hidden, parseWidths(hidden) == nil {
             throw ValidationError("--hidden must be a comma list of positive widths such as 400 or 512,256 (got '\(hidden)').")
         }
-        if let beta, !(beta >= 0 && beta.isFinite) { throw ValidationError("--beta must be a number ≥ 0 (got \(beta)).") }
-        if let limit, limit <= 0 { throw ValidationError("--limit must be at least 1 (got \(limit)).") }
-        if let threads, !(1...64).contains(threads) { throw ValidationError("--threads must be between 1 and 64 (got \(threads)).") }
         guard logInterval > 0 else { throw ValidationError("--log-interval must be at least 1 (got \(logInterval)).") }
-        if let klWarmup, klWarmup < 0 { throw ValidationError("--kl-warmup must be 0 or more epochs (got \(klWarmup)).") }
-        if let freeBits, !(freeBits >= 0 && freeBits.isFinite) {
-            throw ValidationError("--free-bits must be a number of nats ≥ 0 (got \(freeBits)).")
-        }
-        if let sampleEvery, sampleEvery < 0 { throw ValidationError("--sample-every must be 0 or more (got \(sampleEvery)).") }
-        if loss == .bce, let output, output != .sigmoid {
-            throw ValidationError("--loss bce needs --output sigmoid; use --loss mse or l1 with --output \(output.rawValue).")
-        }
         if dataset == .swissRoll && (data != nil || binarize || conditional) {
             throw ValidationError("--dataset swiss-roll takes no --data, --binarize or --conditional.")
         }
+        if let problem = request.problems.first { throw ValidationError(problem + ".") }
     }
 
-    func run() throws {
-        Interrupts.install()
+    /// The flags as a request (nil: not given).
+    var request: RunRequest {
         var request = RunRequest()
         request.hidden = hidden.flatMap(parseWidths)
         request.latent = latent
@@ -121,6 +110,11 @@ struct Train: ParsableCommand {
         request.freeBits = freeBits
         request.out = out
         request.resume = resume
+        return request
+    }
+
+    func run() throws {
+        Interrupts.install()
         let session = try TrainingSession(plan: TrainingPlan.make(request))
         report(session)
 

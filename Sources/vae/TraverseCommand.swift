@@ -51,6 +51,8 @@ struct Traverse: ParsableCommand {
         if let dim, dim >= c.latent {
             throw CommandError("--dim \(dim): this model's latent dimensions are 0…\(c.latent - 1).")
         }
+        let rowCount = dim != nil ? 1 : (all ? c.latent : min(c.latent, Self.defaultRows))
+        try saved.requireMemory(examples: rowCount * steps, advice: all ? "drop --all or use fewer --steps" : "use fewer --steps")
         let loaded = try RunData.load(for: saved, dataFolder: dataOptions.data)
         let examples = loaded.evaluationExamples
         guard index < examples.data.count else {
