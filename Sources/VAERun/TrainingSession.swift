@@ -1,22 +1,42 @@
 import Dispatch
 import Foundation
+import MNISTData
 import VAEModel
 
 /// Training that cannot go on.
 public enum TrainingError: Error, CustomStringConvertible, LocalizedError, Equatable {
-    /// The loss became NaN or infinite.
-    case diverged(epoch: Int, learningRate: Float)
+    /// A batch's loss exploded (`LossGuard`): the epoch was stopped there and nothing of it was saved.
+    /// - Parameters: `run` is the run folder as shown to the user; `keptEpoch` the epoch its checkpoint
+    ///   holds, or nil when no epoch was completed (a new run then leaves no folder).
+    case diverged(epoch: Int, learningRate: Float, explosion: LossExplosion, run: String, keptEpoch: Int?)
 
     public var description: String {
         switch self {
-        case let .diverged(epoch, learningRate):
-            return "training diverged in epoch \(epoch): the loss became NaN or infinite. Nothing of that epoch was saved; "
-                + "train again with a lower --lr (it was \(learningRate))."
+        case let .diverged(epoch, learningRate, explosion, run, keptEpoch):
+            let what: String
+            if explosion.isNonFinite {
+                what = "the loss became \(explosion.batchLoss.isNaN ? "NaN" : "infinite")"
+            } else {
+                what = "the loss per example jumped to \(formatScientific(explosion.batchLoss)), more than "
+                    + "\(formatCount(Int(explosion.factor))) times the median of the batches before it "
+                    + "(\(formatFixed(explosion.recentMedian ?? 0, decimals: 2)))"
+            }
+            let smaller = formatRate(learningRate / 10)
+            let kept = keptEpoch.map { "\(run) keeps epoch \($0); continue it with vae train --resume \(run) --lr \(smaller)" }
+                ?? "Nothing was saved; train again with a smaller --lr such as \(smaller)"
+            return "training diverged in epoch \(epoch) (batch \(explosion.batch) of \(explosion.batchCount)): \(what); "
+                + "the learning rate \(formatRate(learningRate)) is too large. \(kept)"
         }
     }
 
     public var errorDescription: String? { description }
 }
+
+/// A learning rate the way people write it: 0.3, 0.03, 1e-05 (`%g`: 6 significant digits at most).
+func formatRate(_ rate: Float) -> String { String(format: "%g", Double(rate)) }
+
+/// A large number in scientific notation with 3 significant digits: 2.14e+07.
+func formatScientific(_ value: Double) -> String { String(format: "%.3g", value) }
 
 /// A training run: model, trainer, data and run folder, advanced one epoch at a time.
 ///
@@ -113,12 +133,16 @@ public final class TrainingSession {
     /// Trains one epoch, evaluates on the test split, and writes metrics, samples and the checkpoint.
     public func runEpoch(progress: ((BatchProgress) -> Void)? = nil) throws -> EpochRecord {
         let start = DispatchTime.now().uptimeNanoseconds
-        let train = trainer.trainEpoch(on: data.train, progress: progress)
+        let train: LossSummary
+        do {
+            train = try trainer.trainEpoch(on: data.train, progress: progress)
+        } catch {
+            let kept = trainer.epochsCompleted
+            throw TrainingError.diverged(epoch: kept + 1, learningRate: settings.training.learningRate, explosion: error,
+                                         run: displayPath(run.url), keptEpoch: kept > 0 ? kept : nil)
+        }
         let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         let epoch = trainer.epochsCompleted
-        guard train.loss.isFinite else {
-            throw TrainingError.diverged(epoch: epoch, learningRate: settings.training.learningRate)
-        }
         let test = data.test.map { trainer.evaluate(on: $0) }
         let every = settings.training.sampleEvery
         if every > 0 && epoch % every == 0 { try pictures.write(epoch: epoch, model: model) }

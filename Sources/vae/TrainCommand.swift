@@ -124,6 +124,8 @@ struct Train: ParsableCommand {
         let last = session.nextEpoch + epochs - 1
         let onTerminal = isTerminal(STDERR_FILENO)
         var bar: ProgressBar?
+        // A run that stops (an exploding loss) erases its progress line before the error is printed.
+        defer { bar?.finish() }
         try session.train(epochs: epochs, progress: { epoch, p in
             let speed = Double(p.examples) / max(p.elapsed, 1e-9)
             if onTerminal {

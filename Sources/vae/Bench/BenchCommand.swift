@@ -170,7 +170,7 @@ struct Bench: ParsableCommand {
         var peerRuns: [PeerRun] = []
         for round in 1...rounds {
             for t in threads {
-                let result = measureTraining(data: images, configuration: configuration, threads: t,
+                let result = try measureTraining(data: images, configuration: configuration, threads: t,
                                              batchSize: batchSize, round: round, gemmFlopsPerImage: gemmFlopsPerImage,
                                              sgemmGFLOPS: sgemmReference[t] ?? sgemm.combinedGFLOPS * Double(t))
                 training.append(result)
