@@ -1,3 +1,4 @@
+import FileErrors
 import Foundation
 
 /// Writing an output file (a PNG, a CSV) safely: only into an existing folder, only over nothing or a
@@ -31,7 +32,7 @@ public enum OutputFile {
             try data.write(to: url, options: .atomic)
             return nil
         } catch {
-            return (error as NSError).localizedDescription
+            return fileErrorReason(error)
         }
     }
 }

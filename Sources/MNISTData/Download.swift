@@ -1,3 +1,4 @@
+import FileErrors
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -210,7 +211,7 @@ public struct Downloader: Sendable {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw DownloadError.cannotWrite(path: folder.path, reason: (error as NSError).localizedDescription)
+            throw DownloadError.cannotWrite(path: folder.path, reason: fileErrorReason(error))
         }
         var downloaded: [String] = []
         var skipped: [String] = []
@@ -257,7 +258,7 @@ public struct Downloader: Sendable {
         do {
             handle = try FileHandle(forWritingTo: temporary)
         } catch {
-            throw DownloadError.cannotWrite(path: temporary.path, reason: (error as NSError).localizedDescription)
+            throw DownloadError.cannotWrite(path: temporary.path, reason: fileErrorReason(error))
         }
         let sink = DownloadSink(handle: handle, name: file.name, host: url.host ?? url.absoluteString,
                                 showProgress: progress == .automatic)
@@ -291,7 +292,7 @@ public struct Downloader: Sendable {
         }
         // rename(2) replaces a damaged old copy atomically.
         guard rename(temporary.path, target.path) == 0 else {
-            throw DownloadError.cannotWrite(path: target.path, reason: String(cString: strerror(errno)))
+            throw DownloadError.cannotWrite(path: target.path, reason: fileErrorReason(errno: errno))
         }
         keepTemporary = true
         sink.finishProgressLine()
@@ -368,7 +369,7 @@ final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable 
             do {
                 try handle.write(contentsOf: data)
             } catch {
-                state.writeError = (error as NSError).localizedDescription
+                state.writeError = fileErrorReason(error)
                 dataTask.cancel()
             }
             let now = Date()
@@ -384,7 +385,7 @@ final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         lock.withLock {
             state.md5 = digest.finalizeHex()
             if let error, state.status == nil || state.status == 200 {
-                state.error = (error as NSError).localizedDescription
+                state.error = fileErrorReason(error)
             }
         }
         finished.signal()

@@ -46,7 +46,7 @@ public enum IDXError: Error, Equatable, Sendable, CustomStringConvertible, Local
         let redownload = "Download it again (for example with `vae download`) or point --data at a folder with intact files."
         switch self {
         case .fileNotFound(let file):
-            return "IDX file not found: \(file). Check the path, or download the data with `vae download`."
+            return "\(file): IDX file not found. Check the path, or download the data with `vae download`."
         case .isDirectory(let file):
             return "\(file) is a folder, not an IDX file. Pass the file itself, or pass the folder with --data."
         case .unreadable(let file, let reason):
@@ -101,6 +101,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible, L
     case folderNotFound(folder: String)
     /// The data path exists but is a file, not a folder.
     case notAFolder(path: String)
+    /// A folder stands where one of the data files should be (`train-images-idx3-ubyte`, …).
+    case folderInsteadOfFile(path: String)
     /// The folder has no training images under any of the accepted names.
     case missingTrainingImages(folder: String, triedNames: [String])
     /// Labels are required (conditional model) but the folder has none for this split.
@@ -132,17 +134,20 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible, L
                 + "Images must be unsigned bytes (IDX type 0x08); labels must be integers."
         case .folderNotFound(let folder):
             return "Data folder \(folder) does not exist. Pass an existing folder with --data, "
-                + "or run `vae download` to fetch MNIST into data/mnist."
+                + "or fetch MNIST into data/mnist with `vae download`."
         case .notAFolder(let path):
             return "\(path) is a file, but --data needs a folder holding train-images-idx3-ubyte[.gz] and friends."
+        case .folderInsteadOfFile(let path):
+            return "\(path) is a folder, but the IDX file of that name belongs there; move the folder away "
+                + "and put the file in its place."
         case .missingTrainingImages(let folder, let names):
-            return "Data folder \(folder) has no training images; looked for \(names.joined(separator: ", ")). "
+            return "Data folder \(folder) has no training images (looked for \(names.joined(separator: ", "))). "
                 + "Put MNIST-style IDX files there, or run `vae download --dir \(folder)`."
         case .missingLabels(let folder, let split, let names):
-            return "A conditional model needs labels, but data folder \(folder) has no \(split) labels; looked for "
-                + "\(names.joined(separator: ", ")). Add the labels file, or train an unconditional model."
+            return "A conditional model needs labels, but data folder \(folder) has no \(split) labels (looked for "
+                + "\(names.joined(separator: ", "))). Add the labels file, or train an unconditional model."
         case .missingTestImages(let folder, let names):
-            return "Data folder \(folder) has test labels but no test images; looked for \(names.joined(separator: ", ")). "
+            return "Data folder \(folder) has test labels but no test images (looked for \(names.joined(separator: ", "))). "
                 + "Add the test images file or remove the test labels."
         case .imageSizeMismatch(let trainFile, let th, let tw, let testFile, let sh, let sw):
             return "Training images in \(trainFile) are \(th)×\(tw) but test images in \(testFile) are \(sh)×\(sw). "

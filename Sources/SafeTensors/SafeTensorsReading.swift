@@ -1,3 +1,4 @@
+import FileErrors
 import Foundation
 
 extension SafeTensorsFile {
@@ -18,7 +19,7 @@ extension SafeTensorsFile {
         do {
             data = try Data(contentsOf: url, options: .mappedIfSafe)
         } catch {
-            throw .unreadable(path: path, reason: error.localizedDescription)
+            throw .unreadable(path: path, reason: fileErrorReason(error))
         }
         try self.init(data: data, sourceName: path)
     }
@@ -80,7 +81,7 @@ private func parseSafeTensors(_ bytes: UnsafeRawBufferPointer, source: String)
     } catch let error as DecodingError {
         throw .headerNotJSON(source: source, detail: decodingErrorSummary(error))
     } catch {
-        throw .headerNotJSON(source: source, detail: error.localizedDescription)
+        throw .headerNotJSON(source: source, detail: sentenceFragment(error.localizedDescription))
     }
     guard case .object(let object) = root else {
         throw .headerNotObject(source: source)

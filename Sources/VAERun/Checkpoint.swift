@@ -1,4 +1,6 @@
+import FileErrors
 import Foundation
+import ImageIO
 import NN
 import SafeTensors
 import SeededRandom
@@ -29,7 +31,7 @@ public enum CheckpointError: Error, CustomStringConvertible, LocalizedError, Equ
         case let .notFound(path, hint):
             return "\(path): no checkpoint found. \(hint)"
         case let .unreadable(path, reason):
-            return "\(path): cannot read the checkpoint: \(reason)"
+            return "\(path): cannot read the checkpoint: \(reason). Pass a readable model.safetensors with --model."
         case let .notAVAECheckpoint(path, reason):
             return "\(path): not a vae checkpoint (\(reason)). Pass a model.safetensors written by 'vae train'."
         case let .tensorMismatch(path, reason):
@@ -69,7 +71,7 @@ public enum Checkpoint {
         metadata[configurationKey] = encodeJSON(model.configuration)
         let tensors = model.parameters.map { floatBytes(name: $0.name, shape: $0.shape, values: $0.data) }
         do { try SafeTensorsFile.write(tensors: tensors, metadata: metadata, to: url) } catch {
-            throw CheckpointError.writeFailed(path: url.relativePath, reason: error.description)
+            throw CheckpointError.writeFailed(path: url.relativePath, reason: writeFailureReason(error))
         }
     }
 
@@ -138,7 +140,7 @@ public enum Checkpoint {
                 }
             }
         } catch {
-            throw CheckpointError.writeFailed(path: url.relativePath, reason: "\(error)")
+            throw CheckpointError.writeFailed(path: url.relativePath, reason: writeFailureReason(error))
         }
     }
 
@@ -168,11 +170,36 @@ public enum Checkpoint {
             trainer.generator = SeededGenerator(stateWords: words)
             trainer.epochsCompleted = Int(epochs)
         } catch let error as SafeTensorsError {
-            throw CheckpointError.stateMismatch(path: path, reason: error.description)
+            throw CheckpointError.stateMismatch(path: path, reason: stateProblem(error))
+        }
+    }
+
+    /// What a trainer-state tensor lookup found wrong, as a fragment for `CheckpointError.stateMismatch`.
+    static func stateProblem(_ error: SafeTensorsError) -> String {
+        switch error {
+        case let .shapeMismatch(_, name, actual, expected):
+            return "its tensor \(name) has shape \(actual) where this model has \(expected), so it belongs to another model"
+        case let .tensorNotFound(_, name, _):
+            return "it has no tensor \(name)"
+        case let .dtypeMismatch(_, name, actual, requested):
+            return "its tensor \(name) holds \(actual.rawValue) values where \(requested) is needed"
+        default:
+            return sentenceFragment(error.description)
         }
     }
 
     // MARK: Helpers
+
+    /// Why writing a file failed, as a fragment to go inside a message (see `fileErrorReason`): the reason
+    /// inside the writers' own errors, which are whole sentences naming the file.
+    static func writeFailureReason(_ error: Error) -> String {
+        switch error {
+        case let SafeTensorsError.writeFailed(_, reason): return reason
+        case let SafeTensorsError.directoryMissing(_, directory): return "the folder \(directory) does not exist"
+        case let PNGError.unwritableFile(_, reason): return reason
+        default: return fileErrorReason(error)
+        }
+    }
 
     static func readFile(_ url: URL) throws -> SafeTensorsFile {
         let shown = url.relativePath
@@ -185,7 +212,7 @@ public enum Checkpoint {
         }
         let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
-            throw CheckpointError.unreadable(path: shown, reason: (error as NSError).localizedDescription)
+            throw CheckpointError.unreadable(path: shown, reason: fileErrorReason(error))
         }
         // Errors from the parser name the file (as the user gave it) and what is wrong.
         return try SafeTensorsFile(data: data, sourceName: shown)

@@ -131,7 +131,7 @@ struct EpochPictures {
     /// Runs `body`, reporting a failure as a checkpoint write error naming `url`.
     private func writing(_ url: URL, _ body: (URL) throws -> Void) throws {
         do { try body(url) } catch {
-            throw CheckpointError.writeFailed(path: url.path, reason: "\(error)")
+            throw CheckpointError.writeFailed(path: displayPath(url), reason: Checkpoint.writeFailureReason(error))
         }
     }
 }

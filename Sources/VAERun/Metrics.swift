@@ -1,3 +1,4 @@
+import FileErrors
 import Foundation
 
 /// One epoch's numbers, as written to `metrics.jsonl`.
@@ -66,7 +67,7 @@ public struct MetricsLog: Sendable {
             defer { try? handle.close() }
             try handle.truncate(atOffset: UInt64(keep))
         } catch {
-            throw MetricsError.writeFailed(path: url.relativePath, reason: (error as NSError).localizedDescription)
+            throw MetricsError.writeFailed(path: url.relativePath, reason: fileErrorReason(error))
         }
     }
 
@@ -84,7 +85,7 @@ public struct MetricsLog: Sendable {
             try handle.seekToEnd()
             try handle.write(contentsOf: line)
         } catch {
-            throw MetricsError.writeFailed(path: url.relativePath, reason: (error as NSError).localizedDescription)
+            throw MetricsError.writeFailed(path: url.relativePath, reason: fileErrorReason(error))
         }
     }
 
@@ -100,7 +101,7 @@ public struct MetricsLog: Sendable {
         guard FileManager.default.fileExists(atPath: url.path) else { return Scan() }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw MetricsError.unreadable(path: url.relativePath, reason: (error as NSError).localizedDescription)
+            throw MetricsError.unreadable(path: url.relativePath, reason: fileErrorReason(error))
         }
         var scan = Scan()
         scan.fileSize = data.count

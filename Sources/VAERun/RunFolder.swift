@@ -1,3 +1,4 @@
+import FileErrors
 import Foundation
 
 /// Problems with run folders.
@@ -39,7 +40,7 @@ public struct RunFolder: Sendable, Equatable {
         do {
             try FileManager.default.createDirectory(at: samplesURL, withIntermediateDirectories: true)
         } catch {
-            throw RunFolderError.cannotCreate(path: url.path, reason: (error as NSError).localizedDescription)
+            throw RunFolderError.cannotCreate(path: displayPath(url), reason: fileErrorReason(error))
         }
     }
 

@@ -56,6 +56,11 @@ public struct TrainingPlan {
         if let resume = request.resume {
             let modelURL = try RunFolder.modelURL(for: resume)
             let folder = RunFolder(url: modelURL.deletingLastPathComponent())
+            // The trainer state beside a model file belongs to the run's model.safetensors: continuing
+            // another file with it would mix two models (or two epochs) in one run.
+            guard modelURL.lastPathComponent == Checkpoint.modelFileName else {
+                throw RunRequestError.notARunModel(path: resume, run: displayPath(folder.url))
+            }
             guard FileManager.default.fileExists(atPath: folder.trainerStateURL.path) else {
                 throw CheckpointError.notFound(path: folder.trainerStateURL.path,
                                                hint: "--resume needs the trainer state saved beside the model by 'vae train'.")
@@ -83,6 +88,10 @@ public struct TrainingPlan {
         }
         let folder: RunFolder
         if let out = request.out {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw RunRequestError.outIsAFile(path: out)
+            }
             folder = RunFolder(url: URL(fileURLWithPath: out, isDirectory: true))
         } else if let resumeFolder {
             folder = resumeFolder
@@ -157,6 +166,10 @@ public struct TrainingPlan {
 public enum RunRequestError: Error, CustomStringConvertible, LocalizedError, Equatable {
     case invalidModel(problems: [String])
     case runExists(path: String)
+    /// `--out` names something that is not a folder.
+    case outIsAFile(path: String)
+    /// `--resume` names a model file that is not a run's `model.safetensors`.
+    case notARunModel(path: String, run: String)
 
     public var description: String {
         switch self {
@@ -164,6 +177,11 @@ public enum RunRequestError: Error, CustomStringConvertible, LocalizedError, Equ
             return problems.joined(separator: "; ")
         case let .runExists(path):
             return "\(path) already holds a trained run; continue it with --resume \(path), or choose another --out."
+        case let .outIsAFile(path):
+            return "\(path) is a file, not a folder; pass -o/--out a new folder (or a run's folder with --resume)."
+        case let .notARunModel(path, run):
+            return "\(path) is not a run's \(Checkpoint.modelFileName), and the trainer state in \(run) belongs to that file; "
+                + "--resume takes a run folder or the \(Checkpoint.modelFileName) inside it."
         }
     }
 

@@ -1,4 +1,5 @@
 import Dispatch
+import FileErrors
 import Foundation
 import MNISTData
 import VAEModel
@@ -64,10 +65,6 @@ public final class TrainingSession {
         folderExisted = FileManager.default.fileExists(atPath: run.url.path)
         let t = settings.training
         if let resume = plan.resumeFrom, let saved = plan.resumedModel {
-            guard saved.model.configuration == settings.model else {
-                throw CheckpointError.architectureMismatch(path: resume.modelURL.path,
-                                                           differences: ["the saved configuration differs from the run's"])
-            }
             model = saved.model
             trainer = Trainer(model: model, learningRate: t.learningRate, batchSize: t.batchSize, threads: t.threads, seed: t.seed,
                               klSchedule: t.klSchedule)
@@ -93,7 +90,7 @@ public final class TrainingSession {
             do {
                 try Data((encodeJSONPretty(settings) + "\n").utf8).write(to: run.configurationURL, options: .atomic)
             } catch {
-                throw CheckpointError.writeFailed(path: run.configurationURL.path, reason: (error as NSError).localizedDescription)
+                throw CheckpointError.writeFailed(path: displayPath(run.configurationURL), reason: fileErrorReason(error))
             }
         } catch {
             removeUnfinishedFolder()

@@ -42,7 +42,7 @@ struct Reconstruct: ParsableCommand {
         if allLabels && !c.isConditional {
             throw CommandError("--all-labels needs a conditional model (trained with --conditional); \(displayPath(saved.url)) is unconditional.")
         }
-        let loaded = try RunData.load(for: saved, dataFolder: dataOptions.data)
+        let loaded = try RunData.load(for: saved, dataFolder: dataOptions.data, labels: .whenConditional)
         let examples = loaded.evaluationExamples
         if allLabels {
             let rows = examples.first(n)

@@ -61,8 +61,8 @@ struct Train: ParsableCommand {
     var seed: UInt64?
     @Option(parsing: .unconditional, help: ArgumentHelp("Worker threads (default: the number of cores, at most 4).", valueName: "n"))
     var threads: Int?
-    @Option(help: ArgumentHelp("Run folder (default: the next runs/run-NNN; with --resume, the resumed run).",
-                               valueName: "dir"))
+    @Option(name: [.customShort("o"), .long],
+            help: ArgumentHelp("Run folder. (default: the next runs/run-NNN; with --resume, the resumed run)", valueName: "dir"))
     var out: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("When not on a terminal, print a progress line every N batches.", valueName: "n"))
     var logInterval: Int = 50
@@ -71,8 +71,14 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Write a sample grid every N epochs, 0 for never (default 1).", valueName: "n"))
     var sampleEvery: Int?
 
+    /// The most epochs one command trains (or warms the KL term up over): far more than any run needs,
+    /// and small enough that epoch numbers never overflow.
+    static let maximumEpochs = 1_000_000
+
     func validate() throws {
-        guard epochs > 0 else { throw ValidationError("--epochs must be at least 1 (got \(epochs)).") }
+        guard (1...Self.maximumEpochs).contains(epochs) else {
+            throw ValidationError("--epochs must be between 1 and \(formatCount(Self.maximumEpochs)) (got \(epochs)).")
+        }
         if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be at least 1 (got \(batchSize)).") }
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number (got \(lr)).") }
         if let latent, latent <= 0 { throw ValidationError("--latent must be at least 1 (got \(latent)).") }
@@ -83,7 +89,9 @@ struct Train: ParsableCommand {
         if let limit, limit <= 0 { throw ValidationError("--limit must be at least 1 (got \(limit)).") }
         if let threads, !(1...64).contains(threads) { throw ValidationError("--threads must be between 1 and 64 (got \(threads)).") }
         guard logInterval > 0 else { throw ValidationError("--log-interval must be at least 1 (got \(logInterval)).") }
-        if let klWarmup, klWarmup < 0 { throw ValidationError("--kl-warmup must be 0 or more epochs (got \(klWarmup)).") }
+        if let klWarmup, !(0...Self.maximumEpochs).contains(klWarmup) {
+            throw ValidationError("--kl-warmup must be between 0 and \(formatCount(Self.maximumEpochs)) epochs (got \(klWarmup)).")
+        }
         if let freeBits, !(freeBits >= 0 && freeBits.isFinite) {
             throw ValidationError("--free-bits must be a number of nats ≥ 0 (got \(freeBits)).")
         }

@@ -51,7 +51,7 @@ struct Traverse: ParsableCommand {
         if let dim, dim >= c.latent {
             throw CommandError("--dim \(dim): this model's latent dimensions are 0…\(c.latent - 1).")
         }
-        let loaded = try RunData.load(for: saved, dataFolder: dataOptions.data)
+        let loaded = try RunData.load(for: saved, dataFolder: dataOptions.data, labels: .whenConditional)
         let examples = loaded.evaluationExamples
         guard index < examples.data.count else {
             throw CommandError("--index \(index): \(loaded.sourceName) has \(formatCount(examples.data.count)) \(examples.split) images (0…\(examples.data.count - 1)).")

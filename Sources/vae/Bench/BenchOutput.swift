@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Dispatch
+import FileErrors
 import Foundation
 import MNISTData
 import SeededRandom
@@ -120,7 +121,7 @@ extension Bench {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try encoder.encode(report).write(to: url, options: .atomic)
         } catch {
-            throw BenchError.resultFile(path: path, reason: error.localizedDescription)
+            throw BenchError.resultFile(path: path, reason: fileErrorReason(error))
         }
         return path
     }
