@@ -300,7 +300,7 @@ public struct Downloader: Sendable {
 
     private func report(_ line: String) {
         guard progress == .automatic else { return }
-        writeToStandardError(line + "\n", replacingLine: isatty(STDERR_FILENO) != 0)
+        writeToStandardError(line + "\n", replacingLine: redrawsLines(on: STDERR_FILENO))
     }
 }
 
@@ -338,7 +338,7 @@ final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         self.name = name
         self.host = host
         self.showProgress = showProgress
-        self.onTerminal = isatty(STDERR_FILENO) != 0
+        self.onTerminal = redrawsLines(on: STDERR_FILENO)
     }
 
     func outcome() -> Outcome { lock.withLock { state } }

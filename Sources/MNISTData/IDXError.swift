@@ -114,6 +114,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible, L
                            testFile: String, testHeight: Int, testWidth: Int)
     /// The copy of the bundled MNIST subset could not be found next to the program.
     case bundledDataMissing(searched: [String])
+    /// A data set asked for by name (`--dataset fashion-mnist`) is in none of the folders searched.
+    case datasetNotFound(name: String, searched: [String])
 
     public var description: String {
         switch self {
@@ -152,6 +154,9 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible, L
         case .imageSizeMismatch(let trainFile, let th, let tw, let testFile, let sh, let sw):
             return "Training images in \(trainFile) are \(th)×\(tw) but test images in \(testFile) are \(sh)×\(sw). "
                 + "Use train and test files from the same data set."
+        case .datasetNotFound(let name, let searched):
+            return "\(name) was found neither in \(searched.joined(separator: " nor in ")) (each a folder of its IDX files); "
+                + "fetch it with `vae download --dataset \(name)`, or pass its folder with --data."
         case .bundledDataMissing(let searched):
             return "The bundled MNIST subset (mnist-mini) was not found; looked in \(searched.joined(separator: ", ")). "
                 + "Keep the vae_MNISTData.resources folder next to the vae program, or pass --data with an MNIST folder "

@@ -1,5 +1,6 @@
 import FileErrors
 import Foundation
+import MNISTData
 
 /// One epoch's numbers, as written to `metrics.jsonl`.
 public struct EpochRecord: Codable, Equatable, Sendable {
@@ -19,6 +20,27 @@ public struct EpochRecord: Codable, Equatable, Sendable {
         case testLoss = "test_loss", testReconstruction = "test_reconstruction", testKL = "test_kl"
         case imagesPerSecond = "images_per_second"
     }
+
+    /// The line `vae train` prints after the epoch, at most 80 columns for every realistic run, e.g.
+    /// `epoch 10/10  train 138.70 (recon 119.87 + KL 18.82)  test 138.63  0.2 s`: the training loss with
+    /// its parts, the test loss (its parts are in metrics.jsonl) and the epoch's seconds. The widest
+    /// realistic line, epoch 1000/1000 with losses below 10,000 and an epoch under 10,000 seconds, is 79 columns
+    /// (`formatLoss` keeps each loss to 6 characters up to 99,999).
+    /// - Parameter lastEpoch: the epoch the run trains up to.
+    public func summaryLine(lastEpoch: Int) -> String {
+        var line = "epoch \(epoch)/\(lastEpoch)  train \(formatLoss(trainLoss)) "
+            + "(recon \(formatLoss(trainReconstruction)) + KL \(formatLoss(trainKL)))"
+        if let testLoss { line += "  test \(formatLoss(testLoss))" }
+        let shownSeconds = seconds < 10_000 ? formatFixed(seconds, decimals: 1) : formatCount(Int(seconds.rounded()))
+        return line + "  \(shownSeconds) s"
+    }
+}
+
+/// A loss in at most 6 characters up to 99,999: 2 decimals below 1,000 (`138.70`), 1 below 10,000
+/// (`1234.5`), none above (`12345`); NaN and infinities as `nan`, `inf`.
+public func formatLoss(_ value: Double) -> String {
+    let magnitude = abs(value)
+    return formatFixed(value, decimals: magnitude < 999.995 ? 2 : magnitude < 9_999.95 ? 1 : 0)
 }
 
 /// Problems with a run's `metrics.jsonl`.

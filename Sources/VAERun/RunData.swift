@@ -85,8 +85,8 @@ public struct RunData {
     public static func load(_ settings: RunSettings, labels: LabelUse = .whenPresent) throws -> RunData {
         let t = settings.training
         switch t.dataset {
-        case .mnist:
-            let location = try DataLocation.resolve(explicitFolder: t.dataFolder)
+        case .mnist, .fashionMNIST, .kmnist:
+            let location = try DataLocation.resolve(explicitFolder: t.dataFolder, dataset: t.dataset.imageSet ?? .mnist)
             let conditional = settings.model.isConditional
             let dataset = try MNISTDataset(folder: location.folder,
                                            options: .init(requireLabels: conditional,

@@ -8,7 +8,7 @@ public struct RunRequest: Sendable {
     public var hidden: [Int]?
     public var latent: Int?
     public var activation: Activation?
-    public var output: OutputActivation?
+    public var outputActivation: OutputActivation?
     public var loss: ReconstructionLoss?
     public var beta: Float?
     public var conditional = false
@@ -108,7 +108,6 @@ public struct TrainingPlan {
     /// Settings from the request over `saved` over the defaults; the input size is 0 until the data is loaded.
     static func resolve(_ r: RunRequest, saved: RunSettings?) throws -> RunSettings {
         let kind = r.dataset ?? saved?.training.dataset ?? .mnist
-        let isRoll = kind == .swissRoll
         var training = saved?.training ?? TrainingSettings(dataset: kind)
         training.dataset = kind
         if let v = r.dataFolder { training.dataFolder = v }
@@ -121,18 +120,19 @@ public struct TrainingPlan {
         if let v = r.freeBits { training.klSchedule.freeBits = v }
         if let v = r.threads { training.threads = v } else if saved == nil { training.threads = defaultThreads }
 
-        let loss = r.loss ?? saved?.model.loss ?? (isRoll ? .mse : .bce)
-        let output = r.output ?? saved?.model.output ?? (isRoll ? .linear : .sigmoid)
+        let defaults = ArchitectureDefaults.forDataset(kind)
+        let loss = r.loss ?? saved?.model.loss ?? defaults.loss
+        let output = r.outputActivation ?? saved?.model.output ?? defaults.output
         if saved == nil || r.binarize {
             training.scaling = .forTraining(output: output, binarize: r.binarize)
         }
         let requested = VAEConfiguration(
             inputSize: saved?.model.inputSize ?? 0,
-            hidden: r.hidden ?? saved?.model.hidden ?? (isRoll ? [128, 128] : [400]),
-            latent: r.latent ?? saved?.model.latent ?? (isRoll ? 2 : 20),
-            activation: r.activation ?? saved?.model.activation ?? .relu,
+            hidden: r.hidden ?? saved?.model.hidden ?? defaults.hidden,
+            latent: r.latent ?? saved?.model.latent ?? defaults.latent,
+            activation: r.activation ?? saved?.model.activation ?? defaults.activation,
             output: output, loss: loss,
-            beta: r.beta ?? saved?.model.beta ?? (isRoll ? 0.1 : 1),
+            beta: r.beta ?? saved?.model.beta ?? defaults.beta,
             classes: r.conditional ? 10 : (saved?.model.classes ?? 0),
             imageHeight: saved?.model.imageHeight, imageWidth: saved?.model.imageWidth)
         if let saved {
@@ -154,11 +154,29 @@ public struct TrainingPlan {
         check("--hidden", \.hidden) { "\($0)" }
         check("--latent", \.latent) { "\($0)" }
         check("--activation", \.activation) { $0.rawValue }
-        check("--output", \.output) { $0.rawValue }
+        check("--output-activation", \.output) { $0.rawValue }
         check("--loss", \.loss) { $0.rawValue }
         check("--beta", \.beta) { "\($0)" }
         if requested.classes != saved.classes { differences.append("--conditional vs saved unconditional") }
         return differences
+    }
+}
+
+/// The architecture a new run gets when no flag sets it, for each kind of data.
+public struct ArchitectureDefaults: Sendable, Equatable {
+    public let hidden: [Int]
+    public let latent: Int
+    public let activation: Activation
+    public let output: OutputActivation
+    public let loss: ReconstructionLoss
+    public let beta: Float
+
+    /// Images: the reference's 784-400-20 VAE (ReLU, sigmoid output, BCE, β = 1). The Swiss roll: two
+    /// hidden layers of 128, a 2-D latent, a linear output, MSE and β = 0.1.
+    public static func forDataset(_ kind: DatasetKind) -> ArchitectureDefaults {
+        kind == .swissRoll
+            ? ArchitectureDefaults(hidden: [128, 128], latent: 2, activation: .relu, output: .linear, loss: .mse, beta: 0.1)
+            : ArchitectureDefaults(hidden: [400], latent: 20, activation: .relu, output: .sigmoid, loss: .bce, beta: 1)
     }
 }
 

@@ -21,7 +21,7 @@ struct Manifold: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @Option(help: ArgumentHelp("Grid points per dimension.", valueName: "n"))
     var steps: Int = 20
-    @Option(help: ArgumentHelp("The two latent dimensions, across and up (default: the two with the largest KL).", valueName: "i,j"))
+    @Option(help: ArgumentHelp("The two latent dimensions, across and up. (default: the two with the largest KL)", valueName: "i,j"))
     var dims: String?
     @Option(help: ArgumentHelp("Class to decode (conditional models only).", valueName: "k"))
     var label: Int?

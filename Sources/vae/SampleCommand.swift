@@ -16,8 +16,9 @@ struct Sample: ParsableCommand {
             """)
 
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: ArgumentHelp("Number of samples (default 64; 10 rows of --nrow for a conditional model; 1,000 points for the Swiss roll).",
-                               valueName: "n"))
+    @Option(name: [.customShort("n"), .long],
+            help: ArgumentHelp("Number of samples. (default: 64; 10 rows of --nrow for a conditional model; "
+                               + "1,000 points for the Swiss roll)", valueName: "n"))
     var n: Int?
     @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file.", valueName: "file"))
     var output: String = "samples.png"
@@ -31,8 +32,8 @@ struct Sample: ParsableCommand {
     var label: Int?
 
     func validate() throws {
-        if let n, n <= 0 { throw ValidationError("--n must be at least 1 (got \(n)).") }
-        if let n, n > 100_000 { throw ValidationError("--n must be at most 100,000 (got \(n)).") }
+        if let n, n <= 0 { throw ValidationError("-n/--n must be at least 1 (got \(n)).") }
+        if let n, n > 100_000 { throw ValidationError("-n/--n must be at most 100,000 (got \(n)).") }
         guard nrow > 0 else { throw ValidationError("--nrow must be at least 1 (got \(nrow)).") }
         guard (0...64).contains(padding) else { throw ValidationError("--padding must be between 0 and 64 (got \(padding)).") }
         if let label, label < 0 { throw ValidationError("--label must be 0 or more (got \(label)).") }
