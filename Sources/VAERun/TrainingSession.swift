@@ -134,9 +134,11 @@ public final class TrainingSession {
         do {
             train = try trainer.trainEpoch(on: data.train, progress: progress)
         } catch {
+            // The run folder's checkpoint, if it has one, is the last complete epoch's.
             let kept = trainer.epochsCompleted
+            let hasCheckpoint = FileManager.default.fileExists(atPath: run.modelURL.path)
             throw TrainingError.diverged(epoch: kept + 1, learningRate: settings.training.learningRate, explosion: error,
-                                         run: displayPath(run.url), keptEpoch: kept > 0 ? kept : nil)
+                                         run: displayPath(run.url), keptEpoch: hasCheckpoint ? kept : nil)
         }
         let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         let epoch = trainer.epochsCompleted

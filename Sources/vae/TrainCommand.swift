@@ -88,7 +88,7 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         guard (1...Self.maximumEpochs).contains(epochs) else {
-            throw ValidationError("--epochs must be between 1 and \(formatCount(Self.maximumEpochs)) (got \(epochs)).")
+            throw ValidationError("--epochs must be at least 1 and at most \(formatCount(Self.maximumEpochs)) (got \(epochs)).")
         }
         if let batchSize, batchSize <= 0 { throw ValidationError("--batch-size must be at least 1 (got \(batchSize)).") }
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number (got \(lr)).") }
@@ -101,7 +101,7 @@ struct Train: ParsableCommand {
         if let threads, !(1...64).contains(threads) { throw ValidationError("--threads must be between 1 and 64 (got \(threads)).") }
         guard logInterval > 0 else { throw ValidationError("--log-interval must be at least 1 (got \(logInterval)).") }
         if let klWarmup, !(0...Self.maximumEpochs).contains(klWarmup) {
-            throw ValidationError("--kl-warmup must be between 0 and \(formatCount(Self.maximumEpochs)) epochs (got \(klWarmup)).")
+            throw ValidationError("--kl-warmup must be 0 or more epochs and at most \(formatCount(Self.maximumEpochs)) (got \(klWarmup)).")
         }
         if let freeBits, !(freeBits >= 0 && freeBits.isFinite) {
             throw ValidationError("--free-bits must be a number of nats ≥ 0 (got \(freeBits)).")
@@ -114,7 +114,7 @@ struct Train: ParsableCommand {
         if dataset == .swissRoll && (data != nil || binarize || conditional) {
             throw ValidationError("--dataset swiss-roll takes no --data, --binarize or --conditional.")
         }
-        if let dataset, dataset.imageSet != nil, dataset != .mnist, data != nil {
+        if let dataset, dataset == .fashionMNIST || dataset == .kmnist, data != nil {
             throw ValidationError("--dataset \(dataset.rawValue) and --data name two sources of images; give one of them.")
         }
     }
