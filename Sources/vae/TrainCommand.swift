@@ -41,6 +41,10 @@ struct Train: ParsableCommand {
             help: ArgumentHelp("The decoder's output activation; tanh scales the data to [-1, 1]. "
                 + "(default: \(images.output.rawValue); \(roll.output.rawValue) for the Swiss roll)"))
     var outputActivation: OutputActivation?
+    /// The flag's old name, kept hidden only to point at the new one (a bare --output would otherwise be
+    /// taken for --out, the run folder).
+    @Option(name: .customLong("output"), help: ArgumentHelp(visibility: .private))
+    var renamedOutput: String?
     @Option(parsing: .unconditional,
             help: ArgumentHelp("Weight of the KL term. (default: \(images.beta); \(roll.beta) for the Swiss roll)", valueName: "beta"))
     var beta: Float?
@@ -87,6 +91,9 @@ struct Train: ParsableCommand {
     static let maximumEpochs = 1_000_000
 
     func validate() throws {
+        if renamedOutput != nil {
+            throw ValidationError("--output is now --output-activation (sigmoid, tanh or linear); the run folder is -o/--out.")
+        }
         guard (1...Self.maximumEpochs).contains(epochs) else {
             throw ValidationError("--epochs must be at least 1 and at most \(formatCount(Self.maximumEpochs)) (got \(epochs)).")
         }

@@ -32,7 +32,7 @@ struct InterfaceTests {
         }
     }
 
-    @Test("train's output activation is --output-activation; -o/--out is its run folder; --output is gone")
+    @Test("train's output activation is --output-activation; -o/--out is its run folder; --output points to the new name")
     func trainFlagNames() throws {
         try withSandbox { sandbox in
             let help = try sandbox.vaeSucceeds("train", "--help").stdout
@@ -42,7 +42,8 @@ struct InterfaceTests {
                                     "--loss", "mse", "--output-activation", "tanh")
             let config = try JSONSerialization.jsonObject(with: sandbox.data("myrun/config.json")) as? [String: Any]
             #expect((config?["model"] as? [String: Any])?["output"] as? String == "tanh")
-            let old = try expectFailureWritesNothing(sandbox, ["train", "--output", "tanh", "--loss", "mse"], mentioning: ["--output"])
+            let old = try expectFailureWritesNothing(sandbox, ["train", "--output", "tanh", "--loss", "mse"],
+                                                     mentioning: ["--output is now --output-activation"])
             #expect(old.status == 64, "\(old)")
             try expectFailureWritesNothing(sandbox, ["train", "--loss", "bce", "--output-activation", "tanh"],
                                            mentioning: ["--output-activation sigmoid"])
