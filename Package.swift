@@ -20,10 +20,11 @@ let package = Package(
 
         // Leaves: no dependency on any other module of the package.
         .target(name: "SeededRandom"),
+        .target(name: "FileErrors"),
         .target(name: "Batches", dependencies: ["SeededRandom"]),
-        .target(name: "ImageIO", dependencies: ["CPNG"]),
-        .target(name: "SafeTensors"),
-        .target(name: "MNISTData", dependencies: ["CZlib", "SeededRandom", "Batches"],
+        .target(name: "ImageIO", dependencies: ["CPNG", "FileErrors"]),
+        .target(name: "SafeTensors", dependencies: ["FileErrors"]),
+        .target(name: "MNISTData", dependencies: ["CZlib", "SeededRandom", "Batches", "FileErrors"],
                 resources: [.copy("Resources/mnist-mini")]),
 
         // The stack: vae → VAERun → VAEModel → NN → TensorCore.
@@ -35,10 +36,10 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
         .target(name: "VAEModel", dependencies: ["NN", "TensorCore", "SeededRandom", "Batches"]),
         .target(name: "VAERun", dependencies: [
-            "VAEModel", "NN", "TensorCore", "SeededRandom", "Batches", "MNISTData", "ImageIO", "SafeTensors",
+            "VAEModel", "NN", "TensorCore", "SeededRandom", "Batches", "MNISTData", "ImageIO", "SafeTensors", "FileErrors",
         ]),
         .executableTarget(name: "vae", dependencies: [
-            "VAERun", "VAEModel", "NN", "TensorCore", "SeededRandom", "Batches", "MNISTData", "ImageIO",
+            "VAERun", "VAEModel", "NN", "TensorCore", "SeededRandom", "Batches", "MNISTData", "ImageIO", "FileErrors",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -53,7 +54,7 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "SeededRandom", "FuzzSupport"]),
         .testTarget(name: "VAEModelTests", dependencies: ["VAEModel", "NN", "TensorCore", "SeededRandom", "Batches", "MNISTData"]),
         .testTarget(name: "VAERunTests", dependencies: ["VAERun", "VAEModel", "MNISTData", "SeededRandom", "ImageIO", "SafeTensors",
-                                                   "NN", "FuzzSupport"]),
+                                                   "NN", "FuzzSupport", "FileErrors"]),
         .testTarget(name: "vaeTests", dependencies: ["ImageIO", "SafeTensors"]),
     ]
 )

@@ -12,6 +12,6 @@ echo "Built: $("$VAE" --version)"
 mkdir -p quickstart
 cd quickstart
 "$VAE" train --epochs 10
-"$VAE" sample --n 64 -o grid.png
+"$VAE" sample -n 64 -o grid.png
 "$VAE" reconstruct
 echo "Done: see quickstart/grid.png, quickstart/reconstruction.png and quickstart/runs/."

@@ -103,7 +103,17 @@ public struct GridLayout: Sendable, Hashable {
 public func makeImageGrid(images: UnsafeBufferPointer<Float>, imageCount: Int, imageHeight: Int, imageWidth: Int,
                           imagesPerRow: Int = 8, padding: Int = 2, padValue: Float = 0,
                           normalization: PixelNormalization = .none) -> GrayImage {
-    let layout = GridLayout(imageCount: imageCount, imageHeight: imageHeight, imageWidth: imageWidth,
+    drawGrid(images: images, imageCount: imageCount, slotCount: imageCount, slot: { $0 }, imageHeight: imageHeight,
+             imageWidth: imageWidth, imagesPerRow: imagesPerRow, padding: padding, padValue: padValue,
+             normalization: normalization)
+}
+
+/// `makeImageGrid` with image k drawn in grid position `slot(k)` of a grid of `slotCount` positions; the
+/// positions no image takes show the padding's intensity.
+private func drawGrid(images: UnsafeBufferPointer<Float>, imageCount: Int, slotCount: Int, slot: (Int) -> Int,
+                      imageHeight: Int, imageWidth: Int, imagesPerRow: Int, padding: Int, padValue: Float,
+                      normalization: PixelNormalization) -> GrayImage {
+    let layout = GridLayout(imageCount: slotCount, imageHeight: imageHeight, imageWidth: imageWidth,
                             imagesPerRow: imagesPerRow, padding: padding)
     let imageSize = imageHeight * imageWidth
     precondition(images.count == imageCount * imageSize,
@@ -130,7 +140,7 @@ public func makeImageGrid(images: UnsafeBufferPointer<Float>, imageCount: Int, i
     var grid = GrayImage(width: layout.width, height: layout.height, fill: byteFromIntensity(padValue))
     grid.pixels.withUnsafeMutableBufferPointer { out in
         for k in 0..<imageCount {
-            let origin = layout.origin(ofImage: k)
+            let origin = layout.origin(ofImage: slot(k))
             let base = k * imageSize
             for row in 0..<imageHeight {
                 let outRow = (origin.y + row) * layout.width + origin.x
@@ -167,23 +177,29 @@ public func makeImageGrid(images: [Float], imageCount: Int, imageHeight: Int, im
     }
 }
 
-/// Shows originals above their reconstructions: the first `count` originals form the top row and
-/// the first `count` reconstructions the row below (`make_grid(cat(originals[:n], recon[:n]), nrow=n)`).
+/// Shows originals above their reconstructions: with `imagesPerRow` = n (the default, `count`), the
+/// first `count` originals form the top row and the first `count` reconstructions the row below
+/// (`make_grid(cat(originals[:n], recon[:n]), nrow=n)`). With fewer per row, the images wrap into pairs
+/// of rows, each row of originals above its reconstructions; the last pair may be short, its empty
+/// places showing the padding.
 ///
 /// - Parameters:
 ///   - originals: At least `count` images, row-major N×H×W (extra images are ignored).
 ///   - reconstructions: At least `count` images, same shape.
-///   - count: Images per row n (default 8), at least 1.
+///   - count: Images shown n (default 8), at least 1.
+///   - imagesPerRow: Images per row c (default: `count`), at least 1.
 ///   - imageHeight: H.
 ///   - imageWidth: W.
 ///   - padding: Pixels between and around images (default 2).
 ///   - padValue: Intensity of the padding (default 0, black).
-///   - normalization: Mapping of values to [0, 1] (default `.none`).
-/// - Returns: A `(2·(H + padding) + padding) × (n·(W + padding) + padding)` grayscale image.
-public func makeComparisonGrid(originals: [Float], reconstructions: [Float], count: Int = 8,
+///   - normalization: Mapping of values to [0, 1] (default `.none`; `.dataRange` spans both sets).
+/// - Returns: A `(2⌈n/c⌉·(H + padding) + padding) × (min(c, n)·(W + padding) + padding)` grayscale image.
+public func makeComparisonGrid(originals: [Float], reconstructions: [Float], count: Int = 8, imagesPerRow: Int? = nil,
                                imageHeight: Int, imageWidth: Int, padding: Int = 2, padValue: Float = 0,
                                normalization: PixelNormalization = .none) -> GrayImage {
-    precondition(count >= 1, "comparison needs at least one image per row, got \(count)")
+    precondition(count >= 1, "comparison needs at least one image, got \(count)")
+    let columns = min(imagesPerRow ?? count, count)
+    precondition(columns >= 1, "comparison needs at least one image per row, got \(columns)")
     let needed = count * imageHeight * imageWidth
     precondition(originals.count >= needed, "need \(count) originals (\(needed) values), got \(originals.count) values")
     precondition(reconstructions.count >= needed,
@@ -192,6 +208,13 @@ public func makeComparisonGrid(originals: [Float], reconstructions: [Float], cou
     combined.reserveCapacity(2 * needed)
     combined.append(contentsOf: originals[0..<needed])
     combined.append(contentsOf: reconstructions[0..<needed])
-    return makeImageGrid(images: combined, imageCount: 2 * count, imageHeight: imageHeight, imageWidth: imageWidth,
-                         imagesPerRow: count, padding: padding, padValue: padValue, normalization: normalization)
+    // Image i (< count) is original i, in row pair i / columns, top row; count + i its reconstruction, below it.
+    let pairs = (count + columns - 1) / columns
+    return combined.withUnsafeBufferPointer { images in
+        drawGrid(images: images, imageCount: 2 * count, slotCount: 2 * pairs * columns, slot: { k in
+            let i = k % count, below = k >= count ? 1 : 0
+            return (2 * (i / columns) + below) * columns + i % columns
+        }, imageHeight: imageHeight, imageWidth: imageWidth, imagesPerRow: columns, padding: padding, padValue: padValue,
+        normalization: normalization)
+    }
 }

@@ -1,3 +1,4 @@
+import FileErrors
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -13,7 +14,7 @@ import Darwin
 ///   nothing; a replaced file keeps its permission bits. A link to it stays a link.
 /// - A character device (`/dev/null`, `/dev/stdout`, a terminal) or a FIFO: written through, in place,
 ///   as a shell redirection would; its reader gets the bytes and it stays what it was (`/dev/full`
-///   gives "No space left on device").
+///   gives "no space left on device").
 /// - A folder, a block device (a disk), a socket, a missing folder or a loop of links: refused.
 public enum OutputFile {
     /// Links followed before a path is refused as a loop (Linux's own limit, `MAXSYMLINKS`).
@@ -139,10 +140,10 @@ public enum OutputFile {
         return failure.map(explain)
     }
 
-    /// The system's words for `error` and what to do about it, e.g. "No space left on device; free some
+    /// The system's words for `error` and what to do about it, e.g. "no space left on device; free some
     /// space or write elsewhere".
     static func explain(_ error: Int32) -> String {
-        let words = String(cString: strerror(error))
+        let words = fileErrorReason(errno: error)
         switch error {
         case ENOSPC, EDQUOT: return words + "; free some space or write elsewhere"
         case EACCES, EPERM, EROFS: return words + "; choose a folder you can write to"

@@ -1,6 +1,7 @@
 // The only file in the package that talks to libpng. Everything goes through libpng's
 // "simplified API" (png_image), which reports errors in `png_image.message` instead of longjmp.
 import CPNG
+import FileErrors
 import Foundation
 
 /// Failures while encoding, decoding, reading or writing PNG files.
@@ -30,7 +31,7 @@ public enum PNGError: Error, CustomStringConvertible, LocalizedError, Equatable 
         case let .encodingFailed(destination, message):
             return "cannot encode PNG image for '\(destination)': \(message)"
         case let .unwritableFile(path, reason):
-            return "cannot write PNG file '\(path)': \(reason)"
+            return "\(path): cannot write the PNG file: \(reason). Choose another output path."
         }
     }
 
@@ -175,7 +176,7 @@ private func readFileData(_ url: URL) throws(PNGError) -> Data {
     do {
         return try Data(contentsOf: url)
     } catch {
-        throw .unreadableFile(path: url.path, reason: error.localizedDescription)
+        throw .unreadableFile(path: url.path, reason: fileErrorReason(error))
     }
 }
 
@@ -184,7 +185,7 @@ private func readFileData(_ url: URL) throws(PNGError) -> Data {
 ///
 /// On failure nothing is left at `url` and the error names the path.
 private func writeFileAtomically(_ data: Data, to url: URL) throws(PNGError) {
-    if let reason = OutputFile.write(data, to: url) { throw .unwritableFile(path: url.path, reason: reason) }
+    if let reason = OutputFile.write(data, to: url) { throw .unwritableFile(path: url.relativePath, reason: reason) }
 }
 
 // MARK: - Public API

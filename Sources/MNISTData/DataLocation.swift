@@ -10,6 +10,8 @@ public struct DataLocation: Sendable, Equatable {
         case localFolder
         /// The MNIST subset shipped with the program.
         case bundled
+        /// A data set found by name: `./data/NAME`, else the system's copy (`systemFolder`).
+        case named
     }
 
     /// The data folder (standard MNIST layout).
@@ -35,17 +37,23 @@ public struct DataLocation: Sendable, Equatable {
     public static let bundledDescription = "bundled MNIST subset"
     /// Name of the resource folder holding the bundled data.
     public static let bundledResourceName = "mnist-mini"
+    /// Where Debian's dataset packages install data sets (`apt-get install dataset-fashion-mnist`).
+    public static let systemRoot = "/usr/share/datasets"
 
-    /// Picks the data folder: the explicit folder if given (it must exist), else `./data/mnist`
+    /// Picks the data folder: the explicit folder if given (it must exist); else for MNIST `./data/mnist`
     /// if it holds training images, else the bundled MNIST subset (with a `note` when `./data/mnist`
-    /// exists but holds none, as a failed download leaves it).
+    /// exists but holds none, as a failed download leaves it); for another data set `./data/NAME`, else
+    /// `/usr/share/datasets/NAME`.
     ///
     /// - Parameters:
     ///   - explicitFolder: the `--data` argument, absolute or relative to `currentDirectory`; `nil` if not given.
+    ///   - dataset: the data set to find without `explicitFolder`; default MNIST.
     ///   - currentDirectory: base for relative paths; default the process's current directory.
     /// - Throws: `DatasetError.folderNotFound` / `.notAFolder` for a bad explicit folder,
-    ///   `DatasetError.bundledDataMissing` when the bundled copy cannot be found.
-    public static func resolve(explicitFolder: String?, currentDirectory: URL? = nil) throws -> DataLocation {
+    ///   `DatasetError.bundledDataMissing` when the bundled copy cannot be found,
+    ///   `DatasetError.datasetNotFound` when a named data set is in neither place.
+    public static func resolve(explicitFolder: String?, dataset: DownloadableDataset = .mnist,
+                               currentDirectory: URL? = nil) throws -> DataLocation {
         let base = currentDirectory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
         if let explicitFolder {
             let url = explicitFolder.hasPrefix("/")
@@ -58,6 +66,7 @@ public struct DataLocation: Sendable, Equatable {
             guard isDirectory.boolValue else { throw DatasetError.notAFolder(path: url.path) }
             return DataLocation(folder: url, origin: .explicit, description: "data folder \(explicitFolder)")
         }
+        if dataset != .mnist { return try named(dataset, base: base) }
         let local = base.appendingPathComponent(localFolderPath, isDirectory: true)
         var isDirectory: ObjCBool = false
         var note: String?
@@ -70,6 +79,20 @@ public struct DataLocation: Sendable, Equatable {
                 + "(run 'vae download' to fetch MNIST)."
         }
         return DataLocation(folder: try bundledFolder(), origin: .bundled, description: bundledDescription, note: note)
+    }
+
+    /// A data set by name: `data/NAME` under `base`, else `NAME` under `systemRoot` (default `/usr/share/datasets`).
+    static func named(_ dataset: DownloadableDataset, base: URL, systemRoot: String = systemRoot) throws -> DataLocation {
+        let system = URL(fileURLWithPath: systemRoot, isDirectory: true).appendingPathComponent(dataset.rawValue, isDirectory: true)
+        let candidates = [(path: dataset.defaultFolder, url: base.appendingPathComponent(dataset.defaultFolder, isDirectory: true)),
+                          (path: system.path, url: system)]
+        for candidate in candidates {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+                return DataLocation(folder: candidate.url, origin: .named, description: "\(dataset.displayName) in \(candidate.path)")
+            }
+        }
+        throw DatasetError.datasetNotFound(name: dataset.rawValue, searched: candidates.map(\.path))
     }
 
     /// The folder of the bundled MNIST subset (`mnist-mini`), found next to the program.

@@ -1,3 +1,4 @@
+import FileErrors
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -286,7 +287,7 @@ public struct Downloader: Sendable {
         do {
             handle = try FileHandle(forWritingTo: temporary)
         } catch {
-            throw DownloadError.cannotWrite(path: temporary.path, reason: (error as NSError).localizedDescription)
+            throw DownloadError.cannotWrite(path: temporary.path, reason: fileErrorReason(error))
         }
         let sink = DownloadSink(handle: handle, name: file.name, host: url.host ?? url.absoluteString,
                                 showProgress: progress == .automatic)
@@ -321,11 +322,11 @@ public struct Downloader: Sendable {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw DownloadError.cannotWrite(path: folder.path, reason: (error as NSError).localizedDescription)
+            throw DownloadError.cannotWrite(path: folder.path, reason: fileErrorReason(error))
         }
         // rename(2) replaces a damaged old copy atomically.
         guard rename(temporary.path, target.path) == 0 else {
-            throw DownloadError.cannotWrite(path: target.path, reason: String(cString: strerror(errno)))
+            throw DownloadError.cannotWrite(path: target.path, reason: fileErrorReason(errno: errno))
         }
         keepTemporary = true
         sink.finishProgressLine()
@@ -333,7 +334,7 @@ public struct Downloader: Sendable {
 
     private func report(_ line: String) {
         guard progress == .automatic else { return }
-        writeToStandardError(line + "\n", replacingLine: isatty(STDERR_FILENO) != 0)
+        writeToStandardError(line + "\n", replacingLine: redrawsLines(on: STDERR_FILENO))
     }
 }
 
@@ -371,7 +372,7 @@ final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         self.name = name
         self.host = host
         self.showProgress = showProgress
-        self.onTerminal = isatty(STDERR_FILENO) != 0
+        self.onTerminal = redrawsLines(on: STDERR_FILENO)
     }
 
     func outcome() -> Outcome { lock.withLock { state } }
@@ -402,7 +403,7 @@ final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable 
             do {
                 try handle.write(contentsOf: data)
             } catch {
-                state.writeError = (error as NSError).localizedDescription
+                state.writeError = fileErrorReason(error)
                 dataTask.cancel()
             }
             let now = Date()
@@ -418,7 +419,7 @@ final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         lock.withLock {
             state.md5 = digest.finalizeHex()
             if let error, state.status == nil || state.status == 200 {
-                state.error = (error as NSError).localizedDescription
+                state.error = fileErrorReason(error)
             }
         }
         finished.signal()

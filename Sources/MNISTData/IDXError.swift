@@ -46,7 +46,7 @@ public enum IDXError: Error, Equatable, Sendable, CustomStringConvertible, Local
         let redownload = "Download it again (for example with `vae download`) or point --data at a folder with intact files."
         switch self {
         case .fileNotFound(let file):
-            return "IDX file not found: \(file). Check the path, or download the data with `vae download`."
+            return "\(file): IDX file not found. Check the path, or download the data with `vae download`."
         case .isDirectory(let file):
             return "\(file) is a folder, not an IDX file. Pass the file itself, or pass the folder with --data."
         case .unreadable(let file, let reason):
@@ -101,6 +101,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible, L
     case folderNotFound(folder: String)
     /// The data path exists but is a file, not a folder.
     case notAFolder(path: String)
+    /// A folder stands where one of the data files should be (`train-images-idx3-ubyte`, …).
+    case folderInsteadOfFile(path: String)
     /// The folder has no training images under any of the accepted names.
     case missingTrainingImages(folder: String, triedNames: [String])
     /// Labels are required (conditional model) but the folder has none for this split.
@@ -112,6 +114,8 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible, L
                            testFile: String, testHeight: Int, testWidth: Int)
     /// The copy of the bundled MNIST subset could not be found next to the program.
     case bundledDataMissing(searched: [String])
+    /// A data set asked for by name (`--dataset fashion-mnist`) is in none of the folders searched.
+    case datasetNotFound(name: String, searched: [String])
 
     public var description: String {
         switch self {
@@ -132,21 +136,27 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible, L
                 + "Images must be unsigned bytes (IDX type 0x08); labels must be integers."
         case .folderNotFound(let folder):
             return "Data folder \(folder) does not exist. Pass an existing folder with --data, "
-                + "or run `vae download` to fetch MNIST into data/mnist."
+                + "or fetch MNIST into data/mnist with `vae download`."
         case .notAFolder(let path):
             return "\(path) is a file, but --data needs a folder holding train-images-idx3-ubyte[.gz] and friends."
+        case .folderInsteadOfFile(let path):
+            return "\(path) is a folder, but the IDX file of that name belongs there; move the folder away "
+                + "and put the file in its place."
         case .missingTrainingImages(let folder, let names):
-            return "Data folder \(folder) has no training images; looked for \(names.joined(separator: ", ")). "
+            return "Data folder \(folder) has no training images (looked for \(names.joined(separator: ", "))). "
                 + "Put MNIST-style IDX files there, or run `vae download --dir \(folder)`."
         case .missingLabels(let folder, let split, let names):
-            return "A conditional model needs labels, but data folder \(folder) has no \(split) labels; looked for "
-                + "\(names.joined(separator: ", ")). Add the labels file, or train an unconditional model."
+            return "A conditional model needs labels, but data folder \(folder) has no \(split) labels (looked for "
+                + "\(names.joined(separator: ", "))). Add the labels file, or train an unconditional model."
         case .missingTestImages(let folder, let names):
-            return "Data folder \(folder) has test labels but no test images; looked for \(names.joined(separator: ", ")). "
+            return "Data folder \(folder) has test labels but no test images (looked for \(names.joined(separator: ", "))). "
                 + "Add the test images file or remove the test labels."
         case .imageSizeMismatch(let trainFile, let th, let tw, let testFile, let sh, let sw):
             return "Training images in \(trainFile) are \(th)×\(tw) but test images in \(testFile) are \(sh)×\(sw). "
                 + "Use train and test files from the same data set."
+        case .datasetNotFound(let name, let searched):
+            return "\(name) was found neither in \(searched.joined(separator: " nor in ")) (each a folder of its IDX files); "
+                + "fetch it with `vae download --dataset \(name)`, or pass its folder with --data."
         case .bundledDataMissing(let searched):
             return "The bundled MNIST subset (mnist-mini) was not found; looked in \(searched.joined(separator: ", ")). "
                 + "Keep the vae_MNISTData.resources folder next to the vae program, or pass --data with an MNIST folder "

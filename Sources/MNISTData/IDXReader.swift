@@ -1,3 +1,4 @@
+import FileErrors
 import Foundation
 
 /// Reads IDX files (the MNIST file format), gzip-compressed or raw, with every check done before
@@ -33,7 +34,7 @@ public enum IDXReader {
         do {
             contents = [UInt8](try Data(contentsOf: url))
         } catch {
-            throw IDXError.unreadable(file: path, reason: (error as NSError).localizedDescription)
+            throw IDXError.unreadable(file: path, reason: fileErrorReason(error))
         }
         return try decode(fileContents: contents, file: path, maximumBytes: maximumBytes)
     }

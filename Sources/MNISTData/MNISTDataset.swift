@@ -46,6 +46,9 @@ public struct MNISTDataset: Sendable {
     public struct Options: Sendable, Equatable {
         /// Fail unless both splits that are present have labels (a conditional model needs them); default false.
         public var requireLabels: Bool
+        /// Read the labels files when present; default true. False reads none, so a command that does not
+        /// use labels accepts a folder whose labels are damaged or number other classes.
+        public var readLabels: Bool
         /// Keep only the first N training images; `nil` (default) keeps all.
         public var trainLimit: Int?
         /// Keep only the first N test images; `nil` (default) keeps all.
@@ -55,14 +58,18 @@ public struct MNISTDataset: Sendable {
 
         /// - Parameters:
         ///   - requireLabels: default false.
+        ///   - readLabels: default true; must be true when `requireLabels` is.
         ///   - trainLimit: default nil (all).
         ///   - testLimit: default nil (all).
         ///   - classCount: default 10.
-        public init(requireLabels: Bool = false, trainLimit: Int? = nil, testLimit: Int? = nil, classCount: Int = 10) {
+        public init(requireLabels: Bool = false, readLabels: Bool = true, trainLimit: Int? = nil, testLimit: Int? = nil,
+                    classCount: Int = 10) {
+            precondition(readLabels || !requireLabels, "labels that are required must be read")
             precondition(trainLimit.map { $0 > 0 } ?? true, "trainLimit must be positive")
             precondition(testLimit.map { $0 > 0 } ?? true, "testLimit must be positive")
             precondition(classCount > 0 && classCount <= 256, "classCount must be in 1...256")
             self.requireLabels = requireLabels
+            self.readLabels = readLabels
             self.trainLimit = trainLimit
             self.testLimit = testLimit
             self.classCount = classCount
@@ -95,8 +102,8 @@ public struct MNISTDataset: Sendable {
     /// - Parameters:
     ///   - folder: a folder in the standard layout; only the training images are mandatory.
     ///   - options: labels requirement, limits and class count; default `Options()`.
-    /// - Throws: `DatasetError` for a missing folder, missing files, inconsistent files;
-    ///   `IDXError` for a damaged file.
+    /// - Throws: `DatasetError` for a missing folder, missing files, a folder where a file should be,
+    ///   inconsistent files; `IDXError` for a damaged file.
     public init(folder: URL, options: Options = Options()) throws {
         let path = folder.path
         var isDirectory: ObjCBool = false
@@ -105,20 +112,24 @@ public struct MNISTDataset: Sendable {
         }
         guard isDirectory.boolValue else { throw DatasetError.notAFolder(path: path) }
 
-        func find(_ split: DataSplit, _ kind: DataFileKind) -> URL? {
+        /// The first of the standard names present; a folder under one of them is refused rather than
+        /// passed over, since it stands where the file belongs.
+        func find(_ split: DataSplit, _ kind: DataFileKind) throws -> URL? {
             for name in standardFileNames(split: split, kind: kind) {
                 let url = folder.appendingPathComponent(name)
                 var isDir: ObjCBool = false
-                if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue { return url }
+                guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) else { continue }
+                guard !isDir.boolValue else { throw DatasetError.folderInsteadOfFile(path: url.path) }
+                return url
             }
             return nil
         }
-        guard let trainImages = find(.train, .images) else {
+        guard let trainImages = try find(.train, .images) else {
             throw DatasetError.missingTrainingImages(folder: path, triedNames: standardFileNames(split: .train, kind: .images))
         }
-        let trainLabels = find(.train, .labels)
-        let testImages = find(.test, .images)
-        let testLabels = find(.test, .labels)
+        let trainLabels = options.readLabels ? try find(.train, .labels) : nil
+        let testImages = try find(.test, .images)
+        let testLabels = options.readLabels ? try find(.test, .labels) : nil
         if testImages == nil && testLabels != nil {
             throw DatasetError.missingTestImages(folder: path, triedNames: standardFileNames(split: .test, kind: .images))
         }

@@ -1,3 +1,4 @@
+import FileErrors
 import Foundation
 
 /// A safetensors checkpoint in memory: named tensors plus string metadata.
@@ -277,7 +278,7 @@ public struct SafeTensorsFile: Sendable, Equatable {
         do {
             try encoded().write(to: url, options: .atomic)
         } catch {
-            throw .writeFailed(path: path, reason: error.localizedDescription)
+            throw .writeFailed(path: path, reason: fileErrorReason(error))
         }
     }
 }

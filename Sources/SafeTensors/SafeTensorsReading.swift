@@ -1,3 +1,4 @@
+import FileErrors
 import Foundation
 
 extension SafeTensorsFile {
@@ -18,7 +19,7 @@ extension SafeTensorsFile {
         do {
             data = try Data(contentsOf: url, options: .mappedIfSafe)
         } catch {
-            throw .unreadable(path: path, reason: error.localizedDescription)
+            throw .unreadable(path: path, reason: fileErrorReason(error))
         }
         try self.init(data: data, sourceName: path)
     }

@@ -1,3 +1,4 @@
+import FileErrors
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -45,7 +46,7 @@ extension SafeTensorsFile {
         let temporary = directory + "/." + url.lastPathComponent + ".partial-\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw .writeFailed(path: path, reason: String(cString: strerror(errno)))
+            throw .writeFailed(path: path, reason: fileErrorReason(errno: errno))
         }
         func writeAll(_ buffer: UnsafeRawBufferPointer) -> Int32? {
             var offset = 0
@@ -68,7 +69,7 @@ extension SafeTensorsFile {
         if failure == nil && rename(temporary, path) != 0 { failure = errno }
         if let failure {
             unlink(temporary)
-            throw .writeFailed(path: path, reason: String(cString: strerror(failure)))
+            throw .writeFailed(path: path, reason: fileErrorReason(errno: failure))
         }
     }
 }

@@ -134,7 +134,8 @@ public struct VAEConfiguration: Codable, Equatable, Sendable {
     /// Why this loss cannot go with this output activation, or nil.
     public static func outputProblem(loss: ReconstructionLoss, output: OutputActivation) -> String? {
         loss == .bce && output != .sigmoid
-            ? "the bce loss needs the sigmoid output (got \(output.rawValue)); use --loss mse or l1" : nil
+            ? "the bce loss needs the sigmoid output (got \(output.rawValue)); use --output-activation sigmoid, or --loss mse or l1"
+            : nil
     }
 
     /// Why an image size cannot go with an input size, or nil: both sides or neither, each between 1 and

@@ -131,6 +131,8 @@ public final class Trainer {
     public var epochsCompleted = 0
     /// Timings of the last epoch's steps.
     public private(set) var lastTimings = StepTimings()
+    /// Stops an epoch at the first batch whose loss explodes (see `LossGuard` for the rule).
+    public var lossGuard = LossGuard()
 
     private let workers: [Worker]
     private var plans: [Int: BatchPlan] = [:]
@@ -164,8 +166,11 @@ public final class Trainer {
 
     /// Runs one epoch over `data` in a fresh random order and returns the average training losses.
     /// - Parameter progress: called after every batch (on the calling thread).
-    public func trainEpoch(on data: TrainingData, progress: ((BatchProgress) -> Void)? = nil) -> LossSummary {
-        guard let summary = trainEpoch(on: data, progress: progress, stopRequested: { false }) else {
+    /// - Throws: `LossExplosion` at the first batch whose loss `lossGuard` finds exploded; the epoch stops
+    ///   there and does not count (`epochsCompleted` is unchanged), and the parameters are left as that
+    ///   batch's update made them, so they are not worth saving.
+    public func trainEpoch(on data: TrainingData, progress: ((BatchProgress) -> Void)? = nil) throws(LossExplosion) -> LossSummary {
+        guard let summary = try trainEpoch(on: data, progress: progress, stopRequested: { false }) else {
             preconditionFailure("an epoch that is never asked to stop completes")
         }
         return summary
@@ -175,11 +180,13 @@ public final class Trainer {
     /// - Returns: the average training losses, or nil when a stop was requested before the last batch: the
     ///   rest of the epoch is dropped, the epoch is not counted, and the parameters, the optimizer and the
     ///   generator hold part of an epoch (a caller that stops keeps the previous epoch's checkpoint instead).
+    /// - Throws: `LossExplosion` as `trainEpoch(on:progress:)` does.
     public func trainEpoch(on data: TrainingData, progress: ((BatchProgress) -> Void)? = nil,
-                           stopRequested: () -> Bool) -> LossSummary? {
+                           stopRequested: () -> Bool) throws(LossExplosion) -> LossSummary? {
         let schedule = BatchSchedule.shuffled(count: data.count, batchSize: batchSize, generator: &generator)
         var optimizerSeconds = 0.0
         var totals = LossTotals()
+        var explosion: LossExplosion?
         let start = DispatchTime.now().uptimeNanoseconds
         let batchesPerEpoch = schedule.batchCount
         let passes = forEachBatch(of: schedule, data: data, generator: &generator, backward: true,
@@ -192,14 +199,20 @@ public final class Trainer {
             applyGradients(plan)
             optimizerSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
             let batchTotals = LossTotals(plan)
+            let batchLoss = batchTotals.loss / Double(batchTotals.examples)
+            if let exploded = lossGuard.check(loss: batchLoss, batch: batch + 1, batchCount: schedule.batchCount) {
+                explosion = exploded
+                return false
+            }
             totals.add(batchTotals)
             if let progress {
-                progress(BatchProgress(batch: batch + 1, batchCount: schedule.batchCount,
-                                       batchLoss: batchTotals.loss / Double(batchTotals.examples),
+                progress(BatchProgress(batch: batch + 1, batchCount: schedule.batchCount, batchLoss: batchLoss,
                                        runningLoss: totals.loss / Double(totals.examples), examples: totals.examples,
                                        elapsed: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9))
             }
+            return true
         }
+        if let explosion { throw explosion }
         guard var timings = passes else { return nil }
         timings.optimizer = optimizerSeconds
         lastTimings = timings
@@ -219,6 +232,7 @@ public final class Trainer {
             plan.setKLTerm(weight: self.model.configuration.beta, freeBits: 0)
         }) { _, plan in
             totals.add(LossTotals(plan))
+            return true
         }
         return totals.summary
     }
@@ -227,12 +241,13 @@ public final class Trainer {
 
     /// The one batch loop of training and evaluation: for each batch of `schedule`, writes the batch's
     /// inputs, labels and noise into the workers' graphs, runs forward (and backward), then calls
-    /// `body` with the batch's 0-based index and its plan. `klTerm` sets the KL term's weight and floor
-    /// before each pass. Returns the time spent preparing batches and in the passes (the optimizer's
-    /// share is the caller's to fill in), or nil when `stopRequested` answered true before a batch.
+    /// `body` with the batch's 0-based index and its plan; the loop stops when `body` returns false.
+    /// `klTerm` sets the KL term's weight and floor before each pass. Returns the time spent preparing
+    /// batches and in the passes (the optimizer's share is the caller's to fill in), or nil when the loop
+    /// stopped early: `stopRequested` answered true before a batch, or `body` returned false.
     private func forEachBatch(of schedule: BatchSchedule, data: TrainingData, generator: inout SeededGenerator,
                               backward: Bool, stopRequested: () -> Bool, klTerm: (BatchPlan) -> Void,
-                              _ body: (Int, BatchPlan) -> Void) -> StepTimings? {
+                              _ body: (Int, BatchPlan) -> Bool) -> StepTimings? {
         var timings = StepTimings()
         precondition(data.featureCount == model.configuration.inputSize,
                      "Trainer: data has \(data.featureCount) features, the model \(model.configuration.inputSize)")
@@ -248,7 +263,7 @@ public final class Trainer {
                 let t2 = DispatchTime.now().uptimeNanoseconds
                 timings.batchPreparation += Double(t1 - t0) * 1e-9
                 timings.forwardBackward += Double(t2 - t1) * 1e-9
-                body(b, plan)
+                guard body(b, plan) else { return false }
             }
             return true
         }

@@ -1,4 +1,6 @@
+import FileErrors
 import Foundation
+import ImageIO
 import MNISTData
 import NN
 import SafeTensors
@@ -34,7 +36,7 @@ public enum CheckpointError: Error, CustomStringConvertible, LocalizedError, Equ
         case let .notFound(path, hint):
             return "\(path): no checkpoint found. \(hint)"
         case let .unreadable(path, reason):
-            return "\(path): cannot read the checkpoint: \(reason)"
+            return "\(path): cannot read the checkpoint: \(reason). Pass a readable model.safetensors with --model."
         case let .notAVAECheckpoint(path, reason):
             return "\(path): not a vae checkpoint (\(reason)). Pass a model.safetensors written by 'vae train'."
         case let .invalidSettings(path, problems):
@@ -172,7 +174,7 @@ public enum Checkpoint {
                     }
                 }
             }
-        } catch let error as SafeTensorsError {
+        } catch {
             throw CheckpointError.writeFailed(path: url.relativePath, reason: writeFailureReason(error))
         }
     }
@@ -184,33 +186,51 @@ public enum Checkpoint {
         guard file.metadata[formatKey] == formatValue else {
             throw CheckpointError.stateMismatch(path: path, reason: "not a vae trainer-state file")
         }
-        // A missing tensor or a wrong shape or dtype: the reader's error names the file and the tensor.
-        let adam = trainer.optimizer
-        for (index, p) in adam.parameters.enumerated() {
-            let offset = adam.offsets[index]
-            let m = try file.floatValues(named: "adam.exp_avg.\(p.name)", expectedShape: p.shape)
-            let v = try file.floatValues(named: "adam.exp_avg_sq.\(p.name)", expectedShape: p.shape)
-            guard m.allSatisfy(\.isFinite), v.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
-                throw CheckpointError.stateMismatch(path: path, reason: "Adam's moments of \(p.name) hold NaN, infinite or negative values")
+        // A missing tensor or a wrong shape or dtype: the reader's error, put in words about the state.
+        do {
+            let adam = trainer.optimizer
+            for (index, p) in adam.parameters.enumerated() {
+                let offset = adam.offsets[index]
+                let m = try file.floatValues(named: "adam.exp_avg.\(p.name)", expectedShape: p.shape)
+                let v = try file.floatValues(named: "adam.exp_avg_sq.\(p.name)", expectedShape: p.shape)
+                guard m.allSatisfy(\.isFinite), v.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
+                    throw CheckpointError.stateMismatch(path: path, reason: "Adam's moments of \(p.name) hold NaN, infinite or negative values")
+                }
+                (adam.firstMoments + offset).update(from: m, count: p.count)
+                (adam.secondMoments + offset).update(from: v, count: p.count)
             }
-            (adam.firstMoments + offset).update(from: m, count: p.count)
-            (adam.secondMoments + offset).update(from: v, count: p.count)
+            let step = try file.int64Values(named: "adam.step", expectedShape: [1])[0]
+            let words = try file.uint64Values(named: "generator.state", expectedShape: [4])
+            let epochs = try file.int64Values(named: "trainer.epochs_completed", expectedShape: [1])[0]
+            guard (0...maximumStep).contains(step) else {
+                throw CheckpointError.stateMismatch(path: path, reason: "Adam's step count is \(step), outside 0...2^53")
+            }
+            if let problem = TrainingSettings.epochsCompletedProblem(Int(epochs)) {
+                throw CheckpointError.stateMismatch(path: path, reason: problem)
+            }
+            guard words.contains(where: { $0 != 0 }) else {
+                throw CheckpointError.stateMismatch(path: path, reason: "the generator state is all zero")
+            }
+            adam.step = Int(step)
+            trainer.generator = SeededGenerator(stateWords: words)
+            trainer.epochsCompleted = Int(epochs)
+        } catch let error as SafeTensorsError {
+            throw CheckpointError.stateMismatch(path: path, reason: stateProblem(error))
         }
-        let step = try file.int64Values(named: "adam.step", expectedShape: [1])[0]
-        let words = try file.uint64Values(named: "generator.state", expectedShape: [4])
-        let epochs = try file.int64Values(named: "trainer.epochs_completed", expectedShape: [1])[0]
-        guard (0...maximumStep).contains(step) else {
-            throw CheckpointError.stateMismatch(path: path, reason: "Adam's step count is \(step), outside 0...2^53")
+    }
+
+    /// What a trainer-state tensor lookup found wrong, as a fragment for `CheckpointError.stateMismatch`.
+    static func stateProblem(_ error: SafeTensorsError) -> String {
+        switch error {
+        case let .shapeMismatch(_, name, actual, expected):
+            return "its tensor \(name) has shape \(actual) where this model has \(expected), so it belongs to another model"
+        case let .tensorNotFound(_, name, _):
+            return "it has no tensor \(name)"
+        case let .dtypeMismatch(_, name, actual, requested):
+            return "its tensor \(name) holds \(actual.rawValue) values where \(requested) is needed"
+        default:
+            return sentenceFragment(error.description)
         }
-        if let problem = TrainingSettings.epochsCompletedProblem(Int(epochs)) {
-            throw CheckpointError.stateMismatch(path: path, reason: problem)
-        }
-        guard words.contains(where: { $0 != 0 }) else {
-            throw CheckpointError.stateMismatch(path: path, reason: "the generator state is all zero")
-        }
-        adam.step = Int(step)
-        trainer.generator = SeededGenerator(stateWords: words)
-        trainer.epochsCompleted = Int(epochs)
     }
 
     /// The largest Adam step count accepted: 2^53, the last integer a Double holds exactly.
@@ -218,15 +238,15 @@ public enum Checkpoint {
 
     // MARK: Helpers
 
-    /// Why a checkpoint write failed and what to do, without repeating the path.
-    static func writeFailureReason(_ error: SafeTensorsError) -> String {
+    /// Why writing a file failed, as a fragment to go inside a message (see `fileErrorReason`): the reason
+    /// inside the writers' own errors, which are whole sentences naming the file, and what to do.
+    static func writeFailureReason(_ error: Error) -> String {
         switch error {
-        case let .writeFailed(_, reason):
+        case let SafeTensorsError.writeFailed(_, reason):
             return reason + "; check that the folder is writable and its disk has space, or pass another --out"
-        case let .directoryMissing(_, directory):
-            return "the folder \(directory) does not exist"
-        default:
-            return error.description
+        case let SafeTensorsError.directoryMissing(_, directory): return "the folder \(directory) does not exist"
+        case let PNGError.unwritableFile(_, reason): return reason
+        default: return fileErrorReason(error)
         }
     }
 
@@ -241,7 +261,7 @@ public enum Checkpoint {
         }
         let data: Data
         do { data = try Data(contentsOf: url, options: .alwaysMapped) } catch {
-            throw CheckpointError.unreadable(path: shown, reason: (error as NSError).localizedDescription)
+            throw CheckpointError.unreadable(path: shown, reason: fileErrorReason(error))
         }
         // Reading copies every tensor out of the file: a file larger than the memory allowed cannot be read.
         if let problem = MemoryBudget.problem(bytes: data.count, purpose: "reading this \(MemoryBudget.formatBytes(data.count)) file",

@@ -23,7 +23,8 @@ public enum ModelPictures {
 
     /// The first `count` examples (top row) over the model's reconstructions of them, decoded from the
     /// encoder's mean (the PyTorch example's per-epoch reconstruction picture).
-    public static func reconstructions(_ model: VAE, examples: EvaluationExamples, count: Int, source: String) throws -> GrayImage {
+    public static func reconstructions(_ model: VAE, examples: EvaluationExamples, count: Int, imagesPerRow: Int? = nil,
+                                       source: String) throws -> GrayImage {
         let c = model.configuration
         guard let height = c.imageHeight, let width = c.imageWidth else {
             preconditionFailure("ModelPictures.reconstructions: the model has no image size")
@@ -31,7 +32,7 @@ public enum ModelPictures {
         let rows = examples.first(count)
         let reconstructions = model.reconstruct(inputs: rows.values, labels: try rows.labels(for: c, source: source))
         return makeComparisonGrid(originals: rows.values, reconstructions: reconstructions, count: rows.count,
-                                  imageHeight: height, imageWidth: width, normalization: .forOutput(c.output))
+                                  imagesPerRow: imagesPerRow, imageHeight: height, imageWidth: width, normalization: .forOutput(c.output))
     }
 
     /// Training points and generated points (both N×2, row-major) in two colours on labelled axes. The axes
@@ -130,10 +131,8 @@ struct EpochPictures {
 
     /// Runs `body`, reporting a failure as a checkpoint write error naming `url`.
     private func writing(_ url: URL, _ body: (URL) throws -> Void) throws {
-        do { try body(url) } catch let PNGError.unwritableFile(_, reason) {
-            throw CheckpointError.writeFailed(path: displayPath(url), reason: reason)
-        } catch {
-            throw CheckpointError.writeFailed(path: displayPath(url), reason: "\(error)")
+        do { try body(url) } catch {
+            throw CheckpointError.writeFailed(path: displayPath(url), reason: Checkpoint.writeFailureReason(error))
         }
     }
 }

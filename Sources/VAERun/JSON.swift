@@ -1,10 +1,13 @@
 import Foundation
 
 /// Compact, key-sorted JSON (stable bytes for identical values): model metadata and metrics lines.
-public func encodeJSON<T: Encodable>(_ value: T) -> String { encode(value, formatting: [.sortedKeys]) }
+/// Slashes are written as they are (`data/mnist`, not `data\/mnist`).
+public func encodeJSON<T: Encodable>(_ value: T) -> String { encode(value, formatting: [.sortedKeys, .withoutEscapingSlashes]) }
 
-/// Indented, key-sorted JSON for files people read (config.json).
-public func encodeJSONPretty<T: Encodable>(_ value: T) -> String { encode(value, formatting: [.sortedKeys, .prettyPrinted]) }
+/// Indented, key-sorted JSON for files people read (config.json), slashes as they are.
+public func encodeJSONPretty<T: Encodable>(_ value: T) -> String {
+    encode(value, formatting: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+}
 
 /// Non-finite floats become the strings "NaN", "Infinity" and "-Infinity".
 private func encode<T: Encodable>(_ value: T, formatting: JSONEncoder.OutputFormatting) -> String {

@@ -1,4 +1,6 @@
+import FileErrors
 import Foundation
+import MNISTData
 
 /// One epoch's numbers, as written to `metrics.jsonl`.
 public struct EpochRecord: Codable, Equatable, Sendable {
@@ -18,6 +20,27 @@ public struct EpochRecord: Codable, Equatable, Sendable {
         case testLoss = "test_loss", testReconstruction = "test_reconstruction", testKL = "test_kl"
         case imagesPerSecond = "images_per_second"
     }
+
+    /// The line `vae train` prints after the epoch, at most 80 columns for every realistic run, e.g.
+    /// `epoch 10/10  train 138.70 (recon 119.87 + KL 18.82)  test 138.63  0.2 s`: the training loss with
+    /// its parts, the test loss (its parts are in metrics.jsonl) and the epoch's seconds. The widest
+    /// realistic line, epoch 1000/1000 with losses below 10,000 and an epoch under 10,000 seconds, is 79 columns
+    /// (`formatLoss` keeps each loss to 6 characters up to 99,999).
+    /// - Parameter lastEpoch: the epoch the run trains up to.
+    public func summaryLine(lastEpoch: Int) -> String {
+        var line = "epoch \(epoch)/\(lastEpoch)  train \(formatLoss(trainLoss)) "
+            + "(recon \(formatLoss(trainReconstruction)) + KL \(formatLoss(trainKL)))"
+        if let testLoss { line += "  test \(formatLoss(testLoss))" }
+        let shownSeconds = seconds < 10_000 ? formatFixed(seconds, decimals: 1) : formatCount(Int(seconds.rounded()))
+        return line + "  \(shownSeconds) s"
+    }
+}
+
+/// A loss in at most 6 characters up to 99,999: 2 decimals below 1,000 (`138.70`), 1 below 10,000
+/// (`1234.5`), none above (`12345`); NaN and infinities as `nan`, `inf`.
+public func formatLoss(_ value: Double) -> String {
+    let magnitude = abs(value)
+    return formatFixed(value, decimals: magnitude < 999.995 ? 2 : magnitude < 9_999.95 ? 1 : 0)
 }
 
 /// Problems with a run's `metrics.jsonl`.
@@ -66,7 +89,7 @@ public struct MetricsLog: Sendable {
             defer { try? handle.close() }
             try handle.truncate(atOffset: UInt64(keep))
         } catch {
-            throw MetricsError.writeFailed(path: url.relativePath, reason: (error as NSError).localizedDescription)
+            throw MetricsError.writeFailed(path: url.relativePath, reason: fileErrorReason(error))
         }
     }
 
@@ -75,7 +98,7 @@ public struct MetricsLog: Sendable {
     public func append(_ record: EpochRecord) throws {
         let line = Array((encodeJSON(record) + "\n").utf8)
         let descriptor = open(url.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666)
-        guard descriptor >= 0 else { throw MetricsError.writeFailed(path: displayPath(url), reason: String(cString: strerror(errno))) }
+        guard descriptor >= 0 else { throw MetricsError.writeFailed(path: displayPath(url), reason: fileErrorReason(errno: errno)) }
         var offset = 0
         var failure: Int32?
         while offset < line.count && failure == nil {
@@ -83,7 +106,7 @@ public struct MetricsLog: Sendable {
             if written >= 0 { offset += written } else if errno != EINTR { failure = errno }
         }
         if close(descriptor) != 0 && failure == nil && errno != EINTR { failure = errno }
-        if let failure { throw MetricsError.writeFailed(path: displayPath(url), reason: String(cString: strerror(failure))) }
+        if let failure { throw MetricsError.writeFailed(path: displayPath(url), reason: fileErrorReason(errno: failure)) }
     }
 
     /// The records of the complete lines, where each starts, and how many bytes the complete lines span.
@@ -100,7 +123,7 @@ public struct MetricsLog: Sendable {
         if isFolder.boolValue { throw MetricsError.unreadable(path: url.relativePath, reason: "it is a folder, not a file") }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw MetricsError.unreadable(path: url.relativePath, reason: (error as NSError).localizedDescription)
+            throw MetricsError.unreadable(path: url.relativePath, reason: fileErrorReason(error))
         }
         var scan = Scan()
         scan.fileSize = data.count

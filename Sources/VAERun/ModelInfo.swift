@@ -57,7 +57,8 @@ public struct ModelInfo: Codable, Sendable {
                      "Parameters: \(formatCount(parameters)), input \(input), latent \(configuration.latent)"
                          + (configuration.isConditional ? ", \(configuration.classes) classes" : "")]
         if let t = training {
-            let data = t.dataset == .swissRoll ? "Swiss roll" : (t.dataFolder.map { "data folder \($0)" } ?? "default data")
+            let data = t.dataset == .swissRoll ? "Swiss roll"
+                : (t.dataFolder.map { "data folder \($0)" } ?? (t.dataset == .mnist ? "default data" : t.dataset.rawValue))
             lines.append("Training data: \(t.dataDescription.isEmpty ? data : t.dataDescription)"
                 + (t.limit.map { ", first \(formatCount($0)) examples" } ?? ""))
             lines.append("Training: batch \(t.batchSize), lr \(t.learningRate), seed \(t.seed), threads \(t.threads), "

@@ -78,15 +78,21 @@ public struct RunData {
     public static let plottedPoints = 4000
 
     /// Loads the data a run trains on.
-    /// - Parameter settings: the architecture (labels needed? output range) and the training settings
-    ///   (dataset kind, folder, limit, scaling, Swiss-roll size and noise, seed).
-    public static func load(_ settings: RunSettings) throws -> RunData {
+    /// - Parameters:
+    ///   - settings: the architecture (labels needed? output range) and the training settings
+    ///     (dataset kind, folder, limit, scaling, Swiss-roll size and noise, seed).
+    ///   - labels: whether labels are read when present (`.whenPresent`, the default: for pictures and
+    ///     files coloured or keyed by class) or only when the model takes them (`.whenConditional`: an
+    ///     unconditional model then reads no labels file, so damaged or foreign labels do not matter).
+    public static func load(_ settings: RunSettings, labels: LabelUse = .whenPresent) throws -> RunData {
         let t = settings.training
         switch t.dataset {
-        case .mnist:
-            let location = try DataLocation.resolve(explicitFolder: t.dataFolder)
+        case .mnist, .fashionMNIST, .kmnist:
+            let location = try DataLocation.resolve(explicitFolder: t.dataFolder, dataset: t.dataset.imageSet ?? .mnist)
+            let conditional = settings.model.isConditional
             let dataset = try MNISTDataset(folder: location.folder,
-                                           options: .init(requireLabels: settings.model.isConditional, trainLimit: t.limit))
+                                           options: .init(requireLabels: conditional,
+                                                          readLabels: conditional || labels == .whenPresent, trainLimit: t.limit))
             let evaluationScaling = PixelScaling.forEvaluation(output: settings.model.output)
             let test = dataset.test?.withScaling(evaluationScaling)
             let training = EvaluationExamples(data: dataset.train.withScaling(evaluationScaling), split: "training")
@@ -121,14 +127,15 @@ public struct RunData {
 
     /// The data a saved model is shown or encoded with: the data it was trained on (all of it, without
     /// the training `--limit`), or `dataFolder` instead when given; checked to fit the model.
-    public static func load(for saved: SavedModel, dataFolder: String?) throws -> RunData {
+    /// - Parameter labels: which labels to read (see `load(_:labels:)`).
+    public static func load(for saved: SavedModel, dataFolder: String?, labels: LabelUse = .whenPresent) throws -> RunData {
         var settings = saved.settings
         if let dataFolder {
             settings.training.dataFolder = dataFolder
             settings.training.dataset = .mnist
         }
         settings.training.limit = nil
-        let data = try load(settings)
+        let data = try load(settings, labels: labels)
         try data.requireFits(saved.model.configuration)
         return data
     }
@@ -156,6 +163,14 @@ public struct RunData {
                                             modelShape: "\(model.inputSize) values per example")
         }
     }
+}
+
+/// When a command reads a data folder's labels.
+public enum LabelUse: Sendable, Equatable {
+    /// Whenever the folder has them (they colour, key or group the output).
+    case whenPresent
+    /// Only for a conditional model, whose input they are.
+    case whenConditional
 }
 
 /// Examples to score or show, and which split they are.

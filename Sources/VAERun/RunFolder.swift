@@ -1,3 +1,4 @@
+import FileErrors
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -48,7 +49,7 @@ public struct RunFolder: Sendable, Equatable {
         do {
             try FileManager.default.createDirectory(at: samplesURL, withIntermediateDirectories: true)
         } catch {
-            throw RunFolderError.cannotCreate(path: url.path, reason: (error as NSError).localizedDescription)
+            throw RunFolderError.cannotCreate(path: displayPath(url), reason: fileErrorReason(error))
         }
     }
 
@@ -74,7 +75,7 @@ public struct RunFolder: Sendable, Equatable {
             if mkdir(url.path, 0o777) == 0 { return Claim(folder: RunFolder(url: url), created: created + [url]) }
             let error = errno
             guard error == EEXIST else {
-                throw RunFolderError.cannotCreate(path: displayPath(url), reason: String(cString: strerror(error)))
+                throw RunFolderError.cannotCreate(path: displayPath(url), reason: fileErrorReason(errno: error))
             }
             number = max(number, highestRunNumber(in: root)) + 1
         }
@@ -101,7 +102,7 @@ public struct RunFolder: Sendable, Equatable {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
-            throw RunFolderError.cannotCreate(path: displayPath(url), reason: (error as NSError).localizedDescription)
+            throw RunFolderError.cannotCreate(path: displayPath(url), reason: fileErrorReason(error))
         }
         return missing
     }
@@ -121,13 +122,13 @@ public struct RunFolder: Sendable, Equatable {
     public func lock() throws -> RunFolderLock {
         let descriptor = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw RunFolderError.cannotCreate(path: displayPath(url), reason: String(cString: strerror(errno)))
+            throw RunFolderError.cannotCreate(path: displayPath(url), reason: fileErrorReason(errno: errno))
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let error = errno
             close(descriptor)
             if error == EWOULDBLOCK { throw RunFolderError.inUse(path: displayPath(url)) }
-            throw RunFolderError.cannotCreate(path: displayPath(url), reason: String(cString: strerror(error)))
+            throw RunFolderError.cannotCreate(path: displayPath(url), reason: fileErrorReason(errno: error))
         }
         return RunFolderLock(descriptor: descriptor)
     }

@@ -8,7 +8,7 @@ public struct RunRequest: Sendable {
     public var hidden: [Int]?
     public var latent: Int?
     public var activation: Activation?
-    public var output: OutputActivation?
+    public var outputActivation: OutputActivation?
     public var loss: ReconstructionLoss?
     public var beta: Float?
     public var conditional = false
@@ -61,6 +61,11 @@ public struct TrainingPlan {
         if let resume = request.resume {
             let modelURL = try RunFolder.modelURL(for: resume)
             let folder = RunFolder(url: modelURL.deletingLastPathComponent())
+            // The trainer state beside a model file belongs to the run's model.safetensors: continuing
+            // another file with it would mix two models (or two epochs) in one run.
+            guard modelURL.lastPathComponent == Checkpoint.modelFileName else {
+                throw RunRequestError.notARunModel(path: resume, run: displayPath(folder.url))
+            }
             guard FileManager.default.fileExists(atPath: folder.trainerStateURL.path) else {
                 throw CheckpointError.notFound(path: folder.trainerStateURL.path,
                                                hint: "--resume needs the trainer state saved beside the model by 'vae train'.")
@@ -97,6 +102,10 @@ public struct TrainingPlan {
         }
         let claim: RunFolder.Claim
         if let out = request.out {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw RunRequestError.outIsAFile(path: out)
+            }
             let folder = RunFolder(url: URL(fileURLWithPath: out, isDirectory: true))
             if FileManager.default.fileExists(atPath: folder.modelURL.path)
                 && folder.url.standardizedFileURL.path != resumeFolder?.url.standardizedFileURL.path {
@@ -118,7 +127,6 @@ public struct TrainingPlan {
     /// Settings from the request over `saved` over the defaults; the input size is 0 until the data is loaded.
     static func resolve(_ r: RunRequest, saved: RunSettings?) -> RunSettings {
         let kind = r.dataset ?? saved?.training.dataset ?? .mnist
-        let isRoll = kind == .swissRoll
         var training = saved?.training ?? TrainingSettings(dataset: kind)
         training.dataset = kind
         if let v = r.dataFolder { training.dataFolder = v }
@@ -131,18 +139,19 @@ public struct TrainingPlan {
         if let v = r.freeBits { training.klSchedule.freeBits = v }
         if let v = r.threads { training.threads = v } else if saved == nil { training.threads = defaultThreads }
 
-        let loss = r.loss ?? saved?.model.loss ?? (isRoll ? .mse : .bce)
-        let output = r.output ?? saved?.model.output ?? (isRoll ? .linear : .sigmoid)
+        let defaults = ArchitectureDefaults.forDataset(kind)
+        let loss = r.loss ?? saved?.model.loss ?? defaults.loss
+        let output = r.outputActivation ?? saved?.model.output ?? defaults.output
         if saved == nil || r.binarize {
             training.scaling = .forTraining(output: output, binarize: r.binarize)
         }
         let requested = VAEConfiguration(
             inputSize: saved?.model.inputSize ?? 0,
-            hidden: r.hidden ?? saved?.model.hidden ?? (isRoll ? [128, 128] : [400]),
-            latent: r.latent ?? saved?.model.latent ?? (isRoll ? 2 : 20),
-            activation: r.activation ?? saved?.model.activation ?? .relu,
+            hidden: r.hidden ?? saved?.model.hidden ?? defaults.hidden,
+            latent: r.latent ?? saved?.model.latent ?? defaults.latent,
+            activation: r.activation ?? saved?.model.activation ?? defaults.activation,
             output: output, loss: loss,
-            beta: r.beta ?? saved?.model.beta ?? (isRoll ? 0.1 : 1),
+            beta: r.beta ?? saved?.model.beta ?? defaults.beta,
             classes: r.conditional ? 10 : (saved?.model.classes ?? 0),
             imageHeight: saved?.model.imageHeight, imageWidth: saved?.model.imageWidth)
         return RunSettings(model: requested, training: training)
@@ -158,11 +167,29 @@ public struct TrainingPlan {
         check("--hidden", \.hidden) { "\($0)" }
         check("--latent", \.latent) { "\($0)" }
         check("--activation", \.activation) { $0.rawValue }
-        check("--output", \.output) { $0.rawValue }
+        check("--output-activation", \.output) { $0.rawValue }
         check("--loss", \.loss) { $0.rawValue }
         check("--beta", \.beta) { "\($0)" }
         if requested.classes != saved.classes { differences.append("--conditional vs saved unconditional") }
         return differences
+    }
+}
+
+/// The architecture a new run gets when no flag sets it, for each kind of data.
+public struct ArchitectureDefaults: Sendable, Equatable {
+    public let hidden: [Int]
+    public let latent: Int
+    public let activation: Activation
+    public let output: OutputActivation
+    public let loss: ReconstructionLoss
+    public let beta: Float
+
+    /// Images: the reference's 784-400-20 VAE (ReLU, sigmoid output, BCE, β = 1). The Swiss roll: two
+    /// hidden layers of 128, a 2-D latent, a linear output, MSE and β = 0.1.
+    public static func forDataset(_ kind: DatasetKind) -> ArchitectureDefaults {
+        kind == .swissRoll
+            ? ArchitectureDefaults(hidden: [128, 128], latent: 2, activation: .relu, output: .linear, loss: .mse, beta: 0.1)
+            : ArchitectureDefaults(hidden: [400], latent: 20, activation: .relu, output: .sigmoid, loss: .bce, beta: 1)
     }
 }
 
@@ -172,6 +199,10 @@ public enum RunRequestError: Error, CustomStringConvertible, LocalizedError, Equ
     /// file of the run continued, if any.
     case invalidSettings(problems: [String], resumed: String?)
     case runExists(path: String)
+    /// `--out` names something that is not a folder.
+    case outIsAFile(path: String)
+    /// `--resume` names a model file that is not a run's `model.safetensors`.
+    case notARunModel(path: String, run: String)
 
     public var description: String {
         switch self {
@@ -179,6 +210,11 @@ public enum RunRequestError: Error, CustomStringConvertible, LocalizedError, Equ
             return (resumed.map { "\($0): resuming with its settings and the flags given: " } ?? "") + problems.joined(separator: "; ")
         case let .runExists(path):
             return "\(path) already holds a trained run; continue it with --resume \(path), or choose another --out."
+        case let .outIsAFile(path):
+            return "\(path) is a file, not a folder; pass -o/--out a new folder (or a run's folder with --resume)."
+        case let .notARunModel(path, run):
+            return "\(path) is not a run's \(Checkpoint.modelFileName), and the trainer state in \(run) belongs to that file; "
+                + "--resume takes a run folder or the \(Checkpoint.modelFileName) inside it."
         }
     }
 

@@ -3,12 +3,27 @@ import MNISTData
 import SafeTensors
 import VAEModel
 
-/// Which kind of data a run trains on.
+/// Which data a run trains on: the names `--dataset` takes in every command that has it.
 public enum DatasetKind: String, Codable, Sendable, CaseIterable {
-    /// MNIST-style IDX image folders (MNIST, Fashion-MNIST, KMNIST, the bundled subset).
+    /// MNIST-style IDX images: the `--data` folder if given, else ./data/mnist, else the bundled subset.
     case mnist
+    /// Fashion-MNIST, found by name: data/fashion-mnist, else /usr/share/datasets/fashion-mnist.
+    case fashionMNIST = "fashion-mnist"
+    /// KMNIST, found by name: data/kmnist, else /usr/share/datasets/kmnist.
+    case kmnist
     /// The 2-D Swiss-roll toy.
     case swissRoll = "swiss-roll"
+
+    /// The image set of that name (what `vae download` fetches and `DataLocation` looks for), or nil for
+    /// the Swiss roll, which is generated.
+    public var imageSet: DownloadableDataset? {
+        switch self {
+        case .mnist: .mnist
+        case .fashionMNIST: .fashionMNIST
+        case .kmnist: .kmnist
+        case .swissRoll: nil
+        }
+    }
 }
 
 extension PixelScaling: Codable {}

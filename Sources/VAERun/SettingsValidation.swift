@@ -105,7 +105,7 @@ extension RunRequest {
                                 sampleEvery.flatMap(TrainingSettings.sampleEveryProblem),
                                 klWarmupEpochs.flatMap(TrainingSettings.warmupProblem),
                                 freeBits.flatMap(TrainingSettings.freeBitsProblem)]
-        if let loss, let output { found.append(VAEConfiguration.outputProblem(loss: loss, output: output)) }
+        if let loss, let outputActivation { found.append(VAEConfiguration.outputProblem(loss: loss, output: outputActivation)) }
         let flagProblems = found.compactMap { $0 }
         guard flagProblems.isEmpty else { return flagProblems }
 

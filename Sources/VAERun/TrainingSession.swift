@@ -1,18 +1,33 @@
 import Dispatch
+import FileErrors
 import Foundation
 import ImageIO
+import MNISTData
 import VAEModel
 
 /// Training that cannot go on.
 public enum TrainingError: Error, CustomStringConvertible, LocalizedError, Equatable {
-    /// The loss became NaN or infinite.
-    case diverged(epoch: Int, learningRate: Float)
+    /// A batch's loss exploded (`LossGuard`): the epoch was stopped there and nothing of it was saved.
+    /// - Parameters: `run` is the run folder as shown to the user; `keptEpoch` the epoch its checkpoint
+    ///   holds, or nil when no epoch was completed (a new run then leaves no folder).
+    case diverged(epoch: Int, learningRate: Float, explosion: LossExplosion, run: String, keptEpoch: Int?)
 
     public var description: String {
         switch self {
-        case let .diverged(epoch, learningRate):
-            return "training diverged in epoch \(epoch): the loss became NaN or infinite. Nothing of that epoch was saved; "
-                + "train again with a lower --lr (it was \(learningRate))."
+        case let .diverged(epoch, learningRate, explosion, run, keptEpoch):
+            let what: String
+            if explosion.isNonFinite {
+                what = "the loss became \(explosion.batchLoss.isNaN ? "NaN" : "infinite")"
+            } else {
+                what = "the loss per example jumped to \(formatScientific(explosion.batchLoss)), more than "
+                    + "\(formatCount(Int(explosion.factor))) times the median of the batches before it "
+                    + "(\(formatFixed(explosion.recentMedian ?? 0, decimals: 2)))"
+            }
+            let smaller = formatRate(learningRate / 10)
+            let kept = keptEpoch.map { "\(run) keeps epoch \($0); continue it with vae train --resume \(run) --lr \(smaller)" }
+                ?? "Nothing was saved; train again with a smaller --lr such as \(smaller)"
+            return "training diverged in epoch \(epoch) (batch \(explosion.batch) of \(explosion.batchCount)): \(what); "
+                + "the learning rate \(formatRate(learningRate)) is too large. \(kept)"
         }
     }
 
@@ -27,6 +42,12 @@ public enum TrainingOutcome: Equatable, Sendable {
     /// whose checkpoint is in the run folder, or 0 when there is none (and the folder was removed again).
     case stopped(inEpoch: Int, keptEpoch: Int)
 }
+
+/// A learning rate the way people write it: 0.3, 0.03, 1e-05 (`%g`: 6 significant digits at most).
+func formatRate(_ rate: Float) -> String { String(format: "%g", Double(rate)) }
+
+/// A large number in scientific notation with 3 significant digits: 2.14e+07.
+func formatScientific(_ value: Double) -> String { String(format: "%.3g", value) }
 
 /// A training run: model, trainer, data and run folder, advanced one epoch at a time.
 ///
@@ -63,10 +84,6 @@ public final class TrainingSession {
             .filter { !FileManager.default.fileExists(atPath: $0.path) }
         let t = settings.training
         if let resume = plan.resumeFrom, let saved = plan.resumedModel {
-            guard saved.model.configuration == settings.model else {
-                throw CheckpointError.architectureMismatch(path: resume.modelURL.path,
-                                                           differences: ["the saved configuration differs from the run's"])
-            }
             model = saved.model
             trainer = Trainer(model: model, learningRate: t.learningRate, batchSize: t.batchSize, threads: t.threads, seed: t.seed,
                               klSchedule: t.klSchedule)
@@ -150,12 +167,21 @@ public final class TrainingSession {
     ///   (nothing of the epoch is written).
     public func runEpoch(progress: ((BatchProgress) -> Void)? = nil, stopRequested: () -> Bool = { false }) throws -> EpochRecord? {
         let start = DispatchTime.now().uptimeNanoseconds
-        guard let train = trainer.trainEpoch(on: data.train, progress: progress, stopRequested: stopRequested) else { return nil }
+        let train: LossSummary
+        do {
+            guard let summary = try trainer.trainEpoch(on: data.train, progress: progress, stopRequested: stopRequested) else {
+                return nil
+            }
+            train = summary
+        } catch {
+            // The run folder's checkpoint, if it has one, is the last complete epoch's.
+            let kept = trainer.epochsCompleted
+            let hasCheckpoint = FileManager.default.fileExists(atPath: run.modelURL.path)
+            throw TrainingError.diverged(epoch: kept + 1, learningRate: settings.training.learningRate, explosion: error,
+                                         run: displayPath(run.url), keptEpoch: hasCheckpoint ? kept : nil)
+        }
         let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
         let epoch = trainer.epochsCompleted
-        guard train.loss.isFinite else {
-            throw TrainingError.diverged(epoch: epoch, learningRate: settings.training.learningRate)
-        }
         let test = data.test.map { trainer.evaluate(on: $0) }
         let every = settings.training.sampleEvery
         if every > 0 && epoch % every == 0 { try pictures.write(epoch: epoch, model: model) }

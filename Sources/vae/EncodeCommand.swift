@@ -25,7 +25,7 @@ struct Encode: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @Option(help: "Which split to encode (test falls back to the training split when the folder has no test files).")
     var split: SplitChoice = .test
-    @Option(help: ArgumentHelp("Encode only the first n images (default: all).", valueName: "n"))
+    @Option(name: [.customShort("n"), .long], help: ArgumentHelp("Encode only the first n images. (default: all)", valueName: "n"))
     var n: Int?
     @Option(name: .shortAndLong, help: ArgumentHelp("Output CSV file.", valueName: "file"))
     var output: String = "latents.csv"
@@ -35,7 +35,7 @@ struct Encode: ParsableCommand {
     var seed: UInt64 = 0
 
     func validate() throws {
-        if let n, n <= 0 { throw ValidationError("--n must be at least 1 (got \(n)).") }
+        if let n, n <= 0 { throw ValidationError("-n/--n must be at least 1 (got \(n)).") }
         guard !output.isEmpty else { throw ValidationError("-o/--output needs a file name.") }
     }
 

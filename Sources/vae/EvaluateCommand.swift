@@ -16,7 +16,7 @@ struct EstimationOptions: ParsableArguments {
     var limit: Int?
     @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the importance samples.", valueName: "n"))
     var seed: UInt64 = 1
-    @Option(parsing: .unconditional, help: ArgumentHelp("Worker threads (default: the cores, at most 4); results do not depend on it.",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Worker threads; results do not depend on it. (default: the number of cores, at most 4)",
                                                         valueName: "n"))
     var threads: Int?
 
@@ -39,7 +39,7 @@ struct EstimationOptions: ParsableArguments {
     /// Estimates `inputs`, with a progress bar on a terminal.
     func score(_ model: SavedModel, _ inputs: EvaluationInputs, settings: EvaluationSettings,
                title: String) throws -> ScoredExamples {
-        let bar = isTerminal(STDERR_FILENO) && inputs.count > 0
+        let bar = redrawsLines(on: STDERR_FILENO) && inputs.count > 0
             ? ProgressBar(title: title, total: inputs.count, unit: "images") : nil
         let start = Date()
         let scored = try Evaluation.score(model: model, inputs: inputs, settings: settings) { done in
@@ -76,7 +76,7 @@ struct Evaluate: ParsableCommand {
     @Option(name: .customShort("k"), parsing: .unconditional,
             help: ArgumentHelp("Importance samples per image.", valueName: "k"))
     var samples: Int = 1000
-    @Option(help: ArgumentHelp("JSON result file (default: evaluation.json beside the model).", valueName: "file"))
+    @Option(help: ArgumentHelp("JSON result file. (default: evaluation.json beside the model)", valueName: "file"))
     var json: String?
 
     func validate() throws {

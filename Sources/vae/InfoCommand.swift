@@ -13,7 +13,8 @@ struct Info: ParsableCommand {
             Example: vae info runs/run-001 --json
             """)
 
-    @Argument(help: ArgumentHelp("A model.safetensors file or a run folder (default: the most recent run).", valueName: "model"))
+    @Argument(help: ArgumentHelp("A model.safetensors file or a run folder. (default: the most recent run under ./\(RunFolder.defaultRoot))",
+                                 valueName: "model"))
     var path: String?
     @OptionGroup var modelOptions: ModelOptions
     @Flag(help: "Print JSON instead of text.")

@@ -68,7 +68,7 @@ struct Interpolate: ParsableCommand {
                                                    title: "Walks between random z (\(slerp ? "slerp" : "linear"))")
             what = "\(rows) walks between random latent vectors"
         } else {
-            let loaded = try RunData.load(for: saved, dataFolder: dataOptions.data)
+            let loaded = try RunData.load(for: saved, dataFolder: dataOptions.data, labels: .whenConditional)
             let examples = loaded.evaluationExamples
             let available = examples.data.count
             var pairs: [(Int, Int)]

@@ -15,12 +15,12 @@ struct Latents: ParsableCommand {
             numbered otherwise; data without labels is drawn in one colour. When the split holds more than n \
             examples, n of them are chosen at random with --seed.
 
-            Example: vae latents --model runs/run-001 --n 5000 -o latents.png
+            Example: vae latents --model runs/run-001 -n 5000 -o latents.png
             """)
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var dataOptions: DataOptions
-    @Option(help: ArgumentHelp("Number of test examples to plot.", valueName: "n"))
+    @Option(name: [.customShort("n"), .long], help: ArgumentHelp("Number of test examples to plot.", valueName: "n"))
     var n: Int = 5000
     @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file.", valueName: "file"))
     var output: String = "latents.png"
@@ -28,8 +28,8 @@ struct Latents: ParsableCommand {
     var seed: UInt64 = 0
 
     func validate() throws {
-        guard n > 0 else { throw ValidationError("--n must be at least 1 (got \(n)).") }
-        guard n <= 100_000 else { throw ValidationError("--n must be at most 100,000 (got \(n)).") }
+        guard n > 0 else { throw ValidationError("-n/--n must be at least 1 (got \(n)).") }
+        guard n <= 100_000 else { throw ValidationError("-n/--n must be at most 100,000 (got \(n)).") }
         guard !output.isEmpty else { throw ValidationError("-o/--output needs a file name.") }
     }
 

@@ -21,7 +21,7 @@ struct Manifold: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @Option(help: ArgumentHelp("Grid points per dimension.", valueName: "n"))
     var steps: Int = 20
-    @Option(help: ArgumentHelp("The two latent dimensions, across and up (default: the two with the largest KL).", valueName: "i,j"))
+    @Option(help: ArgumentHelp("The two latent dimensions, across and up. (default: the two with the largest KL)", valueName: "i,j"))
     var dims: String?
     @Option(help: ArgumentHelp("Class to decode (conditional models only).", valueName: "k"))
     var label: Int?
@@ -59,7 +59,7 @@ struct Manifold: ParsableCommand {
             }
             chosen = (parts[0], parts[1])
         } else {
-            let usage = try LatentUsage.measure(model, data: RunData.load(for: saved, dataFolder: dataOptions.data))
+            let usage = try LatentUsage.measure(model, data: RunData.load(for: saved, dataFolder: dataOptions.data, labels: .whenConditional))
             chosen = (usage.order[0], usage.order[1])
             say("Dimensions \(chosen.across) and \(chosen.down): the largest KL on \(formatCount(usage.examples)) \(usage.split) images "
                 + "(\(formatFixed(usage.kl[chosen.across], decimals: 2)) and \(formatFixed(usage.kl[chosen.down], decimals: 2)) nats)")

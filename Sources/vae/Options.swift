@@ -22,7 +22,7 @@ extension DatasetKind: ExpressibleByArgument {}
 /// `--model`: which saved model `sample`, `reconstruct` and the other commands that use one read.
 struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "A model.safetensors file or a run folder (default: the most recent run under ./\(RunFolder.defaultRoot)).",
+        "A model.safetensors file or a run folder. (default: the most recent run under ./\(RunFolder.defaultRoot))",
         valueName: "path"))
     var model: String?
 
@@ -85,6 +85,6 @@ func requireImageModel(_ saved: SavedModel, command: String) throws {
 
 /// `--data`: the images a command shows or encodes a saved model with.
 struct DataOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Data folder (default: the data the model was trained on).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Data folder. (default: the data the model was trained on)", valueName: "dir"))
     var data: String?
 }

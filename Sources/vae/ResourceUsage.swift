@@ -1,6 +1,7 @@
 // Process-level measurements for `vae bench`: peak resident memory, child processes timed and
 // measured one by one (posix_spawn + wait4), and a few facts about the machine.
 
+import FileErrors
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -20,9 +21,9 @@ enum ResourceUsageError: Error, CustomStringConvertible, LocalizedError {
     var description: String {
         switch self {
         case .spawnFailed(let executable, let code):
-            return "could not start \(executable): \(String(cString: strerror(code)))"
+            return "could not start \(executable): \(fileErrorReason(errno: code))"
         case .waitFailed(let executable, let code):
-            return "waiting for \(executable) failed: \(String(cString: strerror(code)))"
+            return "waiting for \(executable) failed: \(fileErrorReason(errno: code))"
         case .workingDirectory(let path):
             return "could not enter the working directory \(path)"
         }

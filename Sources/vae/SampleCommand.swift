@@ -16,8 +16,9 @@ struct Sample: ParsableCommand {
             """)
 
     @OptionGroup var modelOptions: ModelOptions
-    @Option(help: ArgumentHelp("Number of samples (default 64; 10 rows of --nrow for a conditional model; 1,000 points for the Swiss roll).",
-                               valueName: "n"))
+    @Option(name: [.customShort("n"), .long],
+            help: ArgumentHelp("Number of samples. (default: 64; 10 rows of --nrow for a conditional model; "
+                               + "1,000 points for the Swiss roll)", valueName: "n"))
     var n: Int?
     @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file.", valueName: "file"))
     var output: String = "samples.png"
@@ -34,8 +35,8 @@ struct Sample: ParsableCommand {
     static let maximumImagesPerRow = 1000
 
     func validate() throws {
-        if let n, n <= 0 { throw ValidationError("--n must be at least 1 (got \(n)).") }
-        if let n, n > 100_000 { throw ValidationError("--n must be at most 100,000 (got \(n)).") }
+        if let n, n <= 0 { throw ValidationError("-n/--n must be at least 1 (got \(n)).") }
+        if let n, n > 100_000 { throw ValidationError("-n/--n must be at most 100,000 (got \(n)).") }
         guard (1...Self.maximumImagesPerRow).contains(nrow) else {
             throw ValidationError("--nrow must be between 1 and \(Self.maximumImagesPerRow) (got \(nrow)).")
         }

@@ -29,7 +29,7 @@ struct Score: ParsableCommand {
     var gridOut: String = "strange.png"
     @Flag(help: "Show the most likely images instead of the least likely.")
     var mostLikely = false
-    @Option(parsing: .unconditional, help: ArgumentHelp("Images in the grid.", valueName: "n"))
+    @Option(name: [.customShort("n"), .long], parsing: .unconditional, help: ArgumentHelp("Images in the grid.", valueName: "n"))
     var n: Int = 32
     @Option(help: ArgumentHelp("Data to compare against (the AUC of the NLL); the same split is used.", valueName: "dir"))
     var reference: String?
@@ -38,7 +38,7 @@ struct Score: ParsableCommand {
         try estimation.validate(samples: samples)
         guard !csv.isEmpty else { throw ValidationError("--csv needs a file name.") }
         guard !gridOut.isEmpty else { throw ValidationError("--grid-out needs a file name.") }
-        guard (1...1024).contains(n) else { throw ValidationError("--n must be between 1 and 1,024 (got \(n)).") }
+        guard (1...1024).contains(n) else { throw ValidationError("-n/--n must be between 1 and 1,024 (got \(n)).") }
     }
 
     func run() throws {

@@ -1,3 +1,4 @@
+import FileErrors
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -22,7 +23,7 @@ func say(_ text: String) {
     if error == EPIPE {
         Interrupts.request(SIGPIPE)
     } else {
-        printError("Error: cannot write to standard output: \(String(cString: strerror(error))); its further lines are dropped.")
+        printError("Error: cannot write to standard output: \(fileErrorReason(errno: error)); its further lines are dropped.")
     }
 }
 

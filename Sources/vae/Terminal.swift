@@ -11,12 +11,6 @@ import Darwin
 
 // MARK: - Terminal queries
 
-/// Whether a file descriptor refers to a terminal (rather than a pipe or a file).
-/// - Parameter fileDescriptor: e.g. `STDERR_FILENO`.
-func isTerminal(_ fileDescriptor: Int32) -> Bool {
-    isatty(fileDescriptor) == 1
-}
-
 /// The number of columns of the terminal behind a file descriptor.
 ///
 /// Asks the terminal (`ioctl TIOCGWINSZ`); if that fails, uses the `COLUMNS` environment
@@ -119,8 +113,8 @@ func renderProgressLine(_ content: ProgressLineContent, width: Int, maximumBarWi
 ///
 /// On a terminal the line is redrawn in place (`\r`, then ANSI erase-line `ESC[2K`) at most
 /// once per `minimumRedrawInterval`, and adapts to the terminal's width. When the descriptor is
-/// not a terminal (a log file, CI), nothing is drawn, so logs stay free of control characters;
-/// the caller prints its own per-epoch summary.
+/// not a terminal that takes escape codes (a log file, CI, `TERM=dumb`; see `redrawsLines`), nothing is
+/// drawn, so logs stay free of control characters; the caller prints its own per-epoch summary.
 ///
 /// ```swift
 /// let bar = ProgressBar(epoch: 3, epochCount: 10, totalBatches: 32)
@@ -164,7 +158,7 @@ final class ProgressBar {
         self.valueName = valueName
         self.totalBatches = total
         self.fileDescriptor = fileDescriptor
-        self.drawsOnTerminal = isTerminal(fileDescriptor)
+        self.drawsOnTerminal = redrawsLines(on: fileDescriptor)
         self.minimumRedrawInterval = minimumRedrawInterval
         self.startTime = clock.now
     }

@@ -9,49 +9,64 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a VAE and save it in a run folder.",
         discussion: """
-            Without --data, uses ./data/mnist if it holds training images, else the bundled MNIST subset \
-            (4,000 training and 1,000 test images). The run folder (default runs/run-NNN) receives \
-            model.safetensors, trainer-state.safetensors, config.json, metrics.jsonl and samples/. \
-            With --resume, --epochs counts the further epochs to train. Ctrl-C (or SIGTERM) stops after \
-            the current batch: the run folder keeps the last complete epoch and the command to continue \
-            is printed (a run stopped in its first epoch leaves no folder); a second Ctrl-C stops at once.
+            Without --data or --dataset, uses ./data/mnist if it holds training images, else the bundled \
+            MNIST subset (4,000 training and 1,000 test images). --dataset fashion-mnist (or kmnist) uses \
+            data/fashion-mnist, else /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist). \
+            The run folder (-o/--out; default: runs/run-NNN) receives model.safetensors, trainer-state.safetensors, \
+            config.json, metrics.jsonl and samples/. With --resume, --epochs counts the further epochs to train. \
+            Ctrl-C (or SIGTERM) stops after the current batch: the run folder keeps the last complete epoch and \
+            the command to continue is printed (a run stopped in its first epoch leaves no folder); a second \
+            Ctrl-C stops at once.
             """)
+
+    /// Defaults shown in the help, from the one place the run takes them from.
+    private static let images = ArchitectureDefaults.forDataset(.mnist), roll = ArchitectureDefaults.forDataset(.swissRoll)
+    private static let training = TrainingSettings()
 
     // Model
     @Option(parsing: .unconditional, help: "Training epochs (with --resume: further epochs).")
     var epochs: Int = 10
-    @Option(parsing: .unconditional, help: ArgumentHelp("Examples per batch (default 128).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Examples per batch. (default: \(training.batchSize))", valueName: "n"))
     var batchSize: Int?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Adam learning rate (default 1e-3).", valueName: "rate"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Adam learning rate. (default: \(training.learningRate))", valueName: "rate"))
     var lr: Float?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Latent dimensions (default 20; 2 for the Swiss roll).", valueName: "n"))
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Latent dimensions. (default: \(images.latent); \(roll.latent) for the Swiss roll)", valueName: "n"))
     var latent: Int?
-    @Option(help: ArgumentHelp("Hidden widths, a comma list such as 512,256 (default 400; 128,128 for the Swiss roll).",
-                               valueName: "widths"))
+    @Option(help: ArgumentHelp("Hidden widths, a comma list such as 512,256. (default: \(widths(images.hidden)); "
+                               + "\(widths(roll.hidden)) for the Swiss roll)", valueName: "widths"))
     var hidden: String?
-    @Option(help: "Hidden activation: relu, leaky-relu or tanh (default relu).")
+    @Option(help: "Hidden activation. (default: \(images.activation.rawValue))")
     var activation: Activation?
-    @Option(help: "Reconstruction loss: bce, mse or l1 (default bce; mse for the Swiss roll).")
+    @Option(help: "Reconstruction loss. (default: \(images.loss.rawValue); \(roll.loss.rawValue) for the Swiss roll)")
     var loss: ReconstructionLoss?
-    @Option(help: "Output activation: sigmoid, tanh (data scaled to [-1, 1]) or linear (default: sigmoid; linear for the Swiss roll).")
-    var output: OutputActivation?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Weight of the KL term (default 1.0; 0.1 for the Swiss roll).", valueName: "beta"))
+    @Option(name: .customLong("output-activation"),
+            help: ArgumentHelp("The decoder's output activation; tanh scales the data to [-1, 1]. "
+                + "(default: \(images.output.rawValue); \(roll.output.rawValue) for the Swiss roll)"))
+    var outputActivation: OutputActivation?
+    /// The flag's old name, kept hidden only to point at the new one (a bare --output would otherwise be
+    /// taken for --out, the run folder).
+    @Option(name: .customLong("output"), help: ArgumentHelp(visibility: .private))
+    var renamedOutput: String?
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Weight of the KL term. (default: \(images.beta); \(roll.beta) for the Swiss roll)", valueName: "beta"))
     var beta: Float?
     @Flag(help: "Train a conditional VAE (the one-hot label goes to the encoder and decoder).")
     var conditional = false
     @Option(name: .customLong("kl-warmup"), parsing: .unconditional,
-            help: ArgumentHelp("KL warm-up: beta rises linearly from 0 over the first N epochs, per batch (default 0: off).",
+            help: ArgumentHelp("KL warm-up: beta rises linearly from 0 over the first N epochs, per batch; 0 is off. (default: 0)",
                                valueName: "epochs"))
     var klWarmup: Int?
     @Option(parsing: .unconditional,
-            help: ArgumentHelp("Free bits: each latent dimension's KL, averaged over the batch, counts as at least this many nats (default 0: off).",
-                               valueName: "nats"))
+            help: ArgumentHelp("Free bits: each latent dimension's KL, averaged over the batch, counts as at least this many "
+                               + "nats; 0 is off. (default: 0)", valueName: "nats"))
     var freeBits: Float?
 
     // Data
     @Option(help: ArgumentHelp("A folder of MNIST-style IDX files (train-images-idx3-ubyte[.gz], ...).", valueName: "dir"))
     var data: String?
-    @Option(help: "mnist (images from --data or the default folder) or swiss-roll (2-D toy).")
+    @Option(help: ArgumentHelp("Data set: MNIST (from --data, ./data/mnist or the bundled subset), Fashion-MNIST or KMNIST "
+                + "(from data/NAME or /usr/share/datasets/NAME), or the 2-D Swiss-roll toy. (default: mnist)"))
     var dataset: DatasetKind?
     @Option(parsing: .unconditional, help: ArgumentHelp("Train on the first N training examples only.", valueName: "n"))
     var limit: Int?
@@ -59,21 +74,25 @@ struct Train: ParsableCommand {
     var binarize = false
 
     // Run
-    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed (default 1).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random seed. (default: \(training.seed))", valueName: "n"))
     var seed: UInt64?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Worker threads (default: the number of cores, at most 4).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Worker threads. (default: the number of cores, at most 4)", valueName: "n"))
     var threads: Int?
-    @Option(help: ArgumentHelp("Run folder (default: the next runs/run-NNN; with --resume, the resumed run).",
-                               valueName: "dir"))
+    @Option(name: [.customShort("o"), .long],
+            help: ArgumentHelp("Run folder. (default: the next runs/run-NNN; with --resume, the resumed run)", valueName: "dir"))
     var out: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("When not on a terminal, print a progress line every N batches.", valueName: "n"))
     var logInterval: Int = 50
     @Option(help: ArgumentHelp("Continue a run: its folder or its model.safetensors.", valueName: "run"))
     var resume: String?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Write a sample grid every N epochs, 0 for never (default 1).", valueName: "n"))
+    @Option(parsing: .unconditional,
+            help: ArgumentHelp("Write a sample grid every N epochs; 0 is never. (default: \(training.sampleEvery))", valueName: "n"))
     var sampleEvery: Int?
 
     func validate() throws {
+        if renamedOutput != nil {
+            throw ValidationError("--output is now --output-activation (sigmoid, tanh or linear); the run folder is -o/--out.")
+        }
         // The rules for each setting, and the memory training would need, are the ones saved settings
         // are checked by (VAERun's SettingsValidation).
         if let problem = TrainingSettings.epochsProblem(epochs) { throw ValidationError(problem + ".") }
@@ -84,6 +103,9 @@ struct Train: ParsableCommand {
         if dataset == .swissRoll && (data != nil || binarize || conditional) {
             throw ValidationError("--dataset swiss-roll takes no --data, --binarize or --conditional.")
         }
+        if let dataset, dataset == .fashionMNIST || dataset == .kmnist, data != nil {
+            throw ValidationError("--dataset \(dataset.rawValue) and --data name two sources of images; give one of them.")
+        }
         if let problem = request.problems.first { throw ValidationError(problem + ".") }
     }
 
@@ -93,7 +115,7 @@ struct Train: ParsableCommand {
         request.hidden = hidden.flatMap(parseWidths)
         request.latent = latent
         request.activation = activation
-        request.output = output
+        request.outputActivation = outputActivation
         request.loss = loss
         request.beta = beta
         request.conditional = conditional
@@ -119,8 +141,10 @@ struct Train: ParsableCommand {
         report(session)
 
         let last = session.nextEpoch + epochs - 1
-        let onTerminal = isTerminal(STDERR_FILENO)
+        let onTerminal = redrawsLines(on: STDERR_FILENO)
         var bar: ProgressBar?
+        // A run that stops (an exploding loss, a failed write) erases its progress line before the error is printed.
+        defer { bar?.finish() }
         let outcome: TrainingOutcome
         do {
             outcome = try session.train(epochs: epochs, progress: { epoch, p in
@@ -135,13 +159,12 @@ struct Train: ParsableCommand {
             }, finished: { record in
                 bar?.finish()
                 bar = nil
-                say(summaryLine(record, last: last))
+                say(record.summaryLine(lastEpoch: last))
             }, stopRequested: { Interrupts.requested != nil })
         } catch let error as TrainingError {
             throw error
         } catch {
             // A write that failed (a full disk): the folder still holds the last complete epoch.
-            bar?.finish()
             guard session.savedEpoch > 0 else { throw error }
             let shown = displayPath(session.run.url)
             throw CommandError("\(error) Epoch \(session.savedEpoch) is kept in \(shown); once that is fixed, continue with: "
@@ -171,15 +194,6 @@ struct Train: ParsableCommand {
         return head + ": kept epoch \(kept) in \(shown); continue with: vae train --resume \(shellQuoted(shown)) --epochs \(last - kept)"
     }
 
-    private func summaryLine(_ r: EpochRecord, last: Int) -> String {
-        func f(_ v: Double) -> String { formatFixed(v, decimals: 2) }
-        var line = "epoch \(r.epoch)/\(last)  train loss \(f(r.trainLoss)) (recon \(f(r.trainReconstruction)) + KL \(f(r.trainKL)))"
-        if let t = r.testLoss, let rc = r.testReconstruction, let kl = r.testKL {
-            line += "  test loss \(f(t)) (recon \(f(rc)) + KL \(f(kl)))"
-        }
-        return line + "  \(formatCount(Int(r.imagesPerSecond))) img/s  \(formatFixed(r.seconds, decimals: 1)) s"
-    }
-
     private func report(_ session: TrainingSession) {
         let m = session.settings.model, t = session.settings.training
         if let note = session.data.note { say("Note: \(note)") }
@@ -193,3 +207,6 @@ struct Train: ParsableCommand {
             + "threads \(t.threads)\(extras)\(resumed))")
     }
 }
+
+/// Widths as the --hidden flag takes them: `[512, 256]` → "512,256".
+private func widths(_ hidden: [Int]) -> String { hidden.map(String.init).joined(separator: ",") }

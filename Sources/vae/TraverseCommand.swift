@@ -53,7 +53,7 @@ struct Traverse: ParsableCommand {
         }
         let rowCount = dim != nil ? 1 : (all ? c.latent : min(c.latent, Self.defaultRows))
         try saved.requireMemory(examples: rowCount * steps, advice: all ? "drop --all or use fewer --steps" : "use fewer --steps")
-        let loaded = try RunData.load(for: saved, dataFolder: dataOptions.data)
+        let loaded = try RunData.load(for: saved, dataFolder: dataOptions.data, labels: .whenConditional)
         let examples = loaded.evaluationExamples
         guard index < examples.data.count else {
             throw CommandError("--index \(index): \(loaded.sourceName) has \(formatCount(examples.data.count)) \(examples.split) images (0…\(examples.data.count - 1)).")

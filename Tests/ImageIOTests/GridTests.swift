@@ -148,6 +148,28 @@ import Testing
         #expect(!grid.pixels.contains(30) && !grid.pixels.contains(130))
     }
 
+    @Test func comparisonWrapsIntoPairsOfRows() {
+        // Five originals (bytes 10…50) and their reconstructions (110…150), two a row: three pairs of rows.
+        let originals = filledImages(count: 5, height: 28, width: 28) { 10 * ($0 + 1) }
+        let reconstructions = filledImages(count: 5, height: 28, width: 28) { 110 + 10 * $0 }
+        let grid = makeComparisonGrid(originals: originals, reconstructions: reconstructions, count: 5, imagesPerRow: 2,
+                                      imageHeight: 28, imageWidth: 28, padValue: 0.2)
+        #expect(grid.width == 2 * 30 + 2 && grid.height == 6 * 30 + 2)
+        let expected: [[UInt8]] = [[10, 20], [110, 120], [30, 40], [130, 140], [50, 51], [150, 51]]
+        for (row, values) in expected.enumerated() {
+            for (column, value) in values.enumerated() {
+                // 51 = the padding's byte (0.2 · 255): the empty places of the last pair.
+                #expect(grid[x: 2 + 30 * column + 13, y: 2 + 30 * row + 13] == value, "row \(row), column \(column)")
+            }
+        }
+        // Without imagesPerRow, or with one at least the count, the layout is the single pair of rows.
+        let single = makeComparisonGrid(originals: originals, reconstructions: reconstructions, count: 5, imagesPerRow: 8,
+                                        imageHeight: 28, imageWidth: 28)
+        #expect(single == makeComparisonGrid(originals: originals, reconstructions: reconstructions, count: 5,
+                                             imageHeight: 28, imageWidth: 28))
+        #expect(single.width == 5 * 30 + 2 && single.height == 2 * 30 + 2)
+    }
+
     @Test func gridSurvivesPNGRoundTrip() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -180,6 +180,56 @@ struct MNISTDatasetTests {
         }
     }
 
+    @Test("a data set by name: ./data/NAME first, then the system's copy (/usr/share/datasets/NAME), else an error naming both")
+    func namedLocation() throws {
+        try withTemporaryDirectory { base in
+            let system = base.appendingPathComponent("system")
+            let systemCopy = system.appendingPathComponent("fashion-mnist")
+            #expect(throws: DatasetError.datasetNotFound(name: "fashion-mnist", searched: ["data/fashion-mnist", systemCopy.path])) {
+                try DataLocation.named(.fashionMNIST, base: base, systemRoot: system.path)
+            }
+            try FileManager.default.createDirectory(at: systemCopy, withIntermediateDirectories: true)
+            let fromSystem = try DataLocation.named(.fashionMNIST, base: base, systemRoot: system.path)
+            #expect(fromSystem.origin == .named && fromSystem.folder.standardizedFileURL.path == systemCopy.standardizedFileURL.path)
+            #expect(fromSystem.description == "Fashion-MNIST in \(systemCopy.path)")
+
+            let local = base.appendingPathComponent("data/fashion-mnist")
+            try FileManager.default.createDirectory(at: local, withIntermediateDirectories: true)
+            let fromLocal = try DataLocation.named(.fashionMNIST, base: base, systemRoot: system.path)
+            #expect(fromLocal.folder.standardizedFileURL.path == local.standardizedFileURL.path)
+            #expect(fromLocal.description == "Fashion-MNIST in data/fashion-mnist")
+            // The default root is Debian's, where `apt-get install dataset-fashion-mnist` puts the files.
+            #expect(DataLocation.systemRoot == "/usr/share/datasets")
+            // Through resolve: an explicit folder still wins; MNIST keeps its own rule.
+            try FileManager.default.createDirectory(at: base.appendingPathComponent("mine"), withIntermediateDirectories: true)
+            #expect(try DataLocation.resolve(explicitFolder: "mine", dataset: .fashionMNIST, currentDirectory: base).origin == .explicit)
+            #expect(try DataLocation.resolve(explicitFolder: nil, dataset: .fashionMNIST, currentDirectory: base).origin == .named)
+            #expect(try DataLocation.resolve(explicitFolder: nil, dataset: .mnist, currentDirectory: base).origin == .bundled)
+        }
+    }
+
+    @Test("a folder standing where a data file belongs is refused by name; labels left unread when not wanted")
+    func folderInsteadOfFile() throws {
+        try withTemporaryDirectory { base in
+            try writeDataFolder(base)
+            let images = try #require(try FileManager.default.contentsOfDirectory(atPath: base.path)
+                .first { $0.hasPrefix("train-images") })
+            let labels = try #require(try FileManager.default.contentsOfDirectory(atPath: base.path)
+                .first { $0.hasPrefix("train-labels") })
+            // Labels that are not IDX at all: refused when read, unread with readLabels false.
+            try Data("not IDX".utf8).write(to: base.appendingPathComponent(labels))
+            #expect(throws: IDXError.self) { try MNISTDataset(folder: base) }
+            let unlabelled = try MNISTDataset(folder: base, options: .init(readLabels: false))
+            #expect(unlabelled.train.labels == nil && unlabelled.test?.labels == nil)
+
+            try FileManager.default.removeItem(at: base.appendingPathComponent(images))
+            try FileManager.default.createDirectory(at: base.appendingPathComponent(images), withIntermediateDirectories: true)
+            #expect(throws: DatasetError.folderInsteadOfFile(path: base.appendingPathComponent(images).path)) {
+                try MNISTDataset(folder: base, options: .init(readLabels: false))
+            }
+        }
+    }
+
     @Test("Bundle.module finds the bundled resource folder")
     func bundleModule() throws {
         let url = try #require(Bundle.module.url(forResource: "mnist-mini", withExtension: nil))

@@ -79,7 +79,7 @@ struct KLScheduleTests {
     }
 
     @Test("free bits and warm-up give the same training on 1 and on 2 threads (the floor is decided on the whole batch)")
-    func threadsAgree() {
+    func threadsAgree() throws {
         let data = TrainerTests.patterns(count: 37)
         func trainer(threads: Int) -> Trainer {
             var g = SeededGenerator(seed: 3)
@@ -89,7 +89,7 @@ struct KLScheduleTests {
         }
         let single = trainer(threads: 1), split = trainer(threads: 2)
         for _ in 0..<3 {
-            let a = single.trainEpoch(on: data), b = split.trainEpoch(on: data)
+            let a = try single.trainEpoch(on: data), b = try split.trainEpoch(on: data)
             #expect(abs(a.loss - b.loss) < 1e-4 * abs(a.loss))
         }
         for (p, q) in zip(single.model.parameters, split.model.parameters) {
@@ -99,20 +99,20 @@ struct KLScheduleTests {
     }
 
     @Test("free bits keep the average KL of every dimension near λ or above; without them some collapse")
-    func freeBitsPreventCollapse() {
+    func freeBitsPreventCollapse() throws {
         let data = TrainerTests.patterns(count: 64)
-        func averageKL(freeBits: Float) -> [Double] {
+        func averageKL(freeBits: Float) throws -> [Double] {
             var g = SeededGenerator(seed: 5)
             let model = VAE(configuration: VAEConfiguration(inputSize: 64, hidden: [32], latent: 8), generator: &g)
             let trainer = Trainer(model: model, learningRate: 1e-2, batchSize: 32, threads: 1, seed: 5,
                                   klSchedule: KLSchedule(freeBits: freeBits))
-            for _ in 0..<60 { _ = trainer.trainEpoch(on: data) }
+            for _ in 0..<60 { _ = try trainer.trainEpoch(on: data) }
             let graph = VAEGraph(model: model, batchSize: 64)
             data.fillBatch(indices: 0..<64, into: graph.input.buffer, generator: &g)
             graph.forward()
             return graph.output.klPerDimension.values.map { Double($0) / 64 }
         }
-        let with = averageKL(freeBits: 0.5), without = averageKL(freeBits: 0)
+        let with = try averageKL(freeBits: 0.5), without = try averageKL(freeBits: 0)
         #expect(with.min()! > 0.25, "free bits 0.5: per-dimension KL \(with)")
         #expect(without.min()! < with.min()!, "without free bits: \(without), with: \(with)")
     }

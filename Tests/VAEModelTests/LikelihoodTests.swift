@@ -166,14 +166,14 @@ struct LikelihoodTests {
     // MARK: 2. Monotone in k
 
     @Test("the average NLL falls as k grows (1 ≥ 10 ≥ 100) and the ELBO stays below log p̂(x)")
-    func monotoneInSamples() {
+    func monotoneInSamples() throws {
         let features = 64
         let rows = Self.binaryInputs(count: 150, features: features, seed: 23)
         var g = SeededGenerator(seed: 4)
         let model = VAE(configuration: VAEConfiguration(inputSize: features, hidden: [64], latent: 6), generator: &g)
         let trainer = Trainer(model: model, learningRate: 3e-3, batchSize: 30, threads: 1, seed: 4)
         let data = FloatDataset(rows: rows, featureCount: features)
-        for _ in 0..<10 { _ = trainer.trainEpoch(on: data) }
+        for _ in 0..<10 { _ = try trainer.trainEpoch(on: data) }
 
         for seed: UInt64 in [31, 32, 33] {
             var averages: [Int: ImageLikelihood] = [:]

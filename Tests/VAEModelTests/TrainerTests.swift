@@ -22,12 +22,12 @@ struct TrainerTests {
     }
 
     @Test("a small VAE overfits one fixed batch: the loss falls well below its start within 300 steps")
-    func overfit() {
+    func overfit() throws {
         let data = Self.patterns()
         let trainer = Self.makeTrainer(threads: 1, hidden: [128], latent: 8, learningRate: 1e-2)
-        let first = trainer.trainEpoch(on: data).loss
+        let first = try trainer.trainEpoch(on: data).loss
         var last = first
-        for _ in 0..<299 { last = trainer.trainEpoch(on: data).loss }
+        for _ in 0..<299 { last = try trainer.trainEpoch(on: data).loss }
         // 64 Bernoulli(0.3) inputs: an untrained decoder costs ≈ 64 · ln 2 ≈ 44 nats; memorising 32
         // patterns through a 4-d latent must get far below that.
         #expect(first > 40)
@@ -36,20 +36,20 @@ struct TrainerTests {
     }
 
     @Test("the same seed and thread count give bit-identical parameters")
-    func deterministic() {
+    func deterministic() throws {
         let data = Self.patterns(count: 100)
         let a = Self.makeTrainer(threads: 2, batchSize: 16), b = Self.makeTrainer(threads: 2, batchSize: 16)
-        for _ in 0..<3 { _ = a.trainEpoch(on: data); _ = b.trainEpoch(on: data) }
+        for _ in 0..<3 { _ = try a.trainEpoch(on: data); _ = try b.trainEpoch(on: data) }
         #expect(a.model.parameters.map(\.values) == b.model.parameters.map(\.values))
     }
 
     @Test("splitting a batch across threads sums the same gradients (up to float rounding)",
           arguments: [2, 3, 5])
-    func threadsAgree(threads: Int) {
+    func threadsAgree(threads: Int) throws {
         // 37 rows with batch 16: full batches split unevenly and a last partial batch of 5.
         let data = Self.patterns(count: 37)
         let single = Self.makeTrainer(threads: 1, batchSize: 16), split = Self.makeTrainer(threads: threads, batchSize: 16)
-        let lossSingle = single.trainEpoch(on: data), lossSplit = split.trainEpoch(on: data)
+        let lossSingle = try single.trainEpoch(on: data), lossSplit = try split.trainEpoch(on: data)
         #expect(abs(lossSingle.loss - lossSplit.loss) < 1e-4 * lossSingle.loss)
         for (p, q) in zip(single.model.parameters, split.model.parameters) {
             let worst = zip(p.values, q.values).map { abs($0 - $1) }.max() ?? 0
@@ -58,15 +58,15 @@ struct TrainerTests {
     }
 
     @Test("evaluation does not change the parameters or the training stream")
-    func evaluationIsPure() {
+    func evaluationIsPure() throws {
         let data = Self.patterns()
         let a = Self.makeTrainer(threads: 1), b = Self.makeTrainer(threads: 1)
-        _ = a.trainEpoch(on: data); _ = b.trainEpoch(on: data)
+        _ = try a.trainEpoch(on: data); _ = try b.trainEpoch(on: data)
         let before = a.model.parameters.map(\.values)
         let e1 = a.evaluate(on: data), e2 = a.evaluate(on: data)
         #expect(e1 == e2)
         #expect(a.model.parameters.map(\.values) == before)
-        _ = a.trainEpoch(on: data); _ = b.trainEpoch(on: data)
+        _ = try a.trainEpoch(on: data); _ = try b.trainEpoch(on: data)
         #expect(a.model.parameters.map(\.values) == b.model.parameters.map(\.values))
     }
 

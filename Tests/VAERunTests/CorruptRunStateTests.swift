@@ -18,7 +18,7 @@ private func trainBaseRun(in folder: URL) throws -> URL {
     let run = folder.appendingPathComponent("run", isDirectory: true)
     request.out = run.path
     let session = try TrainingSession(plan: TrainingPlan.make(request))
-    try session.train(epochs: 1) { _ in }
+    #expect(try session.train(epochs: 1) { _ in } == .finished)
     return run
 }
 
@@ -27,7 +27,7 @@ private func resume(_ run: URL) throws {
     var request = RunRequest()
     request.resume = run.path
     let session = try TrainingSession(plan: TrainingPlan.make(request))
-    try session.train(epochs: 1) { _ in }
+    #expect(try session.train(epochs: 1) { _ in } == .finished)
 }
 
 /// Rewrites the safetensors file at `url` after `change`.

@@ -114,11 +114,11 @@ struct PipeOutputTests {
             }
             let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             #expect(lines.last == "", "output should end with a newline")
-            let summaries = lines.filter { $0.hasPrefix("epoch ") && $0.contains("train loss") }
+            let summaries = lines.filter { $0.hasPrefix("epoch ") && $0.contains("  train ") }
             #expect(summaries.count == 2, "one summary line per epoch\n\(result)")
             #expect(summaries.first?.hasPrefix("epoch 1/2") == true && summaries.last?.hasPrefix("epoch 2/2") == true)
             for summary in summaries {
-                #expect(summary.contains("test loss"), "the summary should report the test loss: \(summary)")
+                #expect(summary.contains("  test "), "the summary should report the test loss: \(summary)")
             }
             let progress = lines.filter { $0.hasPrefix("epoch ") && $0.contains(" batch ") }
             #expect(progress.map { $0.split(separator: " ").prefix(4).joined(separator: " ") }

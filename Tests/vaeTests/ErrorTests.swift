@@ -34,7 +34,7 @@ struct ErrorTests {
               (["train", "--hidden", "400,x"], ["--hidden", "400,x"]),
               (["train", "--beta=-1"], ["--beta", "-1"]),
               (["train", "--beta", "-1"], ["--beta"]),
-              (["train", "--loss", "bce", "--output", "tanh"], ["bce", "tanh"]),
+              (["train", "--loss", "bce", "--output-activation", "tanh"], ["bce", "tanh"]),
               (["train", "--limit", "0"], ["--limit"]),
               (["train", "--batch-size", "0"], ["--batch-size"]),
               (["train", "--lr", "0"], ["--lr"]),

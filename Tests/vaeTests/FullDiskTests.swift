@@ -60,7 +60,7 @@ struct FullDiskTests {
             let lines = stderr.split(separator: "\n")
             #expect(lines.count == 1, "one line\n\(stderr)")
             let line = String(lines.first ?? "")
-            for fragment in ["Error: runs/run-001/", "No space left on device", "Epoch 1 is kept in runs/run-001",
+            for fragment in ["Error: runs/run-001/", "no space left on device", "Epoch 1 is kept in runs/run-001",
                              "continue with: vae train --resume runs/run-001 --epochs 2"] {
                 #expect(line.contains(fragment), "'\(fragment)' missing\n\(stderr)")
             }

@@ -16,7 +16,7 @@ struct HelpTests {
 
     @Test("each subcommand's --help exits 0 and mentions its main flags",
           arguments: [
-              ("train", ["--epochs", "--limit", "--latent", "--hidden", "--beta", "--loss", "--output", "--conditional",
+              ("train", ["--epochs", "--limit", "--latent", "--hidden", "--beta", "--loss", "--output-activation", "--conditional",
                          "--data", "--dataset", "--seed", "--threads", "--out", "--resume", "--batch-size", "--lr"]),
               ("sample", ["--model", "--n", "--output", "-o", "--nrow", "--seed", "--label"]),
               ("reconstruct", ["--model", "--data", "--n", "--output", "-o"]),

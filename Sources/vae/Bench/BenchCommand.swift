@@ -29,7 +29,7 @@ struct Bench: ParsableCommand {
         with --append, extends) a JSON file. Scripts/bench.sh --peers sets all this up.
         """)
 
-    @Option(help: "Data folder in the MNIST layout (default: ./data/mnist if present, else the bundled subset).")
+    @Option(help: "Data folder in the MNIST layout. (default: ./data/mnist if present, else the bundled subset)")
     var data: String?
 
     @Option(help: "Timed training epochs per thread count.")
@@ -60,10 +60,10 @@ struct Bench: ParsableCommand {
     @Option(help: "Seed of the model's initialisation and of training.")
     var seed: UInt64 = 1
 
-    @Option(help: "Kernel setting this run stands for: env (environment unchanged) or auto (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset). Default: env if either variable is set, else auto.")
+    @Option(help: "Kernel setting this run stands for: env (environment unchanged) or auto (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset). (default: env if either variable is set, else auto)")
     var kernels: KernelSetting?
 
-    @Option(help: "JSON result file (default: bench-results/bench-<UTC date>.json).")
+    @Option(help: "JSON result file. (default: bench-results/bench-<UTC date>.json)")
     var json: String?
 
     @Flag(help: "Add this run's results to an existing --json file instead of replacing it.")
@@ -84,7 +84,7 @@ struct Bench: ParsableCommand {
     @Flag(help: "Do not run `vae train` and `vae sample` as child processes.")
     var skipCommands = false
 
-    @Option(help: "The vae executable for the child processes (default: this program).")
+    @Option(help: "The vae executable for the child processes. (default: this program)")
     var vae: String?
 
     func validate() throws {
@@ -170,7 +170,7 @@ struct Bench: ParsableCommand {
         var peerRuns: [PeerRun] = []
         for round in 1...rounds {
             for t in threads {
-                let result = measureTraining(data: images, configuration: configuration, threads: t,
+                let result = try measureTraining(data: images, configuration: configuration, threads: t,
                                              batchSize: batchSize, round: round, gemmFlopsPerImage: gemmFlopsPerImage,
                                              sgemmGFLOPS: sgemmReference[t] ?? sgemm.combinedGFLOPS * Double(t))
                 training.append(result)

@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Dispatch
+import FileErrors
 import Foundation
 import ImageIO
 import MNISTData
@@ -116,13 +117,13 @@ extension Bench {
         }
         report.settings.append(setting)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let bytes: Data
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             bytes = try encoder.encode(report)
         } catch {
-            throw BenchError.resultFile(path: path, reason: error.localizedDescription)
+            throw BenchError.resultFile(path: path, reason: fileErrorReason(error))
         }
         if let reason = OutputFile.write(bytes, to: url) { throw BenchError.resultFile(path: path, reason: reason) }
         return path

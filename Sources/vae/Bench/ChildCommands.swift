@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Dispatch
+import FileErrors
 import Foundation
 import MNISTData
 import SeededRandom
@@ -28,7 +29,7 @@ extension Bench {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            train.note = "cannot create a temporary folder: \(error.localizedDescription)"
+            train.note = "cannot create a temporary folder: \(fileErrorReason(error))"
             sample.note = train.note
             return (train, sample)
         }

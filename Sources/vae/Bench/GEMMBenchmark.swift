@@ -65,9 +65,9 @@ extension Bench {
 }
 
 /// Seconds `body` takes (monotonic clock).
-func time(_ body: () -> Void) -> Double {
+func time(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
-    body()
+    try body()
     return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
 }
 

@@ -13,17 +13,18 @@ extension Bench {
 
     /// Trains a fresh model for the warm-up and timed epochs on `threads` workers.
     /// - Parameter sgemmGFLOPS: the sgemm rate to compare with (see `TrainingResult.sgemmGFLOPS`).
+    /// - Throws: `LossExplosion` if the loss explodes (it does not with the default model and rate).
     func measureTraining(data: ImageSet, configuration: VAEConfiguration, threads: Int, batchSize: Int, round: Int,
-                         gemmFlopsPerImage: Double, sgemmGFLOPS: Double) -> TrainingResult {
+                         gemmFlopsPerImage: Double, sgemmGFLOPS: Double) throws -> TrainingResult {
         var generator = SeededGenerator(seed: seed)
         let model = VAE(configuration: configuration, generator: &generator)
         let trainer = Trainer(model: model, batchSize: batchSize, threads: threads, seed: seed)
-        for _ in 0..<warmupEpochs { _ = trainer.trainEpoch(on: data) }
+        for _ in 0..<warmupEpochs { _ = try trainer.trainEpoch(on: data) }
         var seconds = 0.0, imagesSeen = 0, epochRates: [Double] = [], finalLoss = 0.0
         var parts = StepTimings()
         for _ in 0..<epochs {
             var summary: LossSummary?
-            let t = time { summary = trainer.trainEpoch(on: data) }
+            let t = try time { summary = try trainer.trainEpoch(on: data) }
             let examples = summary?.examples ?? data.count
             seconds += t
             imagesSeen += examples

@@ -238,3 +238,61 @@ func metricsLines(_ text: String) throws -> [[String: Any]] {
 func number(_ object: [String: Any], _ key: String) -> Double? {
     (object[key] as? NSNumber)?.doubleValue
 }
+
+extension Sandbox {
+    /// Runs `vae` with standard output and error on a new pseudo-terminal (so `isatty` is true, as in
+    /// an interactive shell) and returns everything it wrote there, with its exit status.
+    func vaeOnTerminal(arguments: [String], environment extra: [String: String], timeout: Double = 120) throws -> TerminalResult {
+        let binary = try VAEBinary.require()
+        let master = openPseudoTerminal(O_RDWR | O_NOCTTY)
+        guard master >= 0, grantPseudoTerminal(master) == 0, unlockPseudoTerminal(master) == 0,
+              let name = pseudoTerminalName(master) else {
+            throw HarnessError("cannot open a pseudo-terminal")
+        }
+        defer { close(master) }
+        guard let terminal = FileHandle(forUpdatingAtPath: String(cString: name)) else {
+            throw HarnessError("cannot open the pseudo-terminal \(String(cString: name))")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var environment = ProcessInfo.processInfo.environment
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = terminal
+        process.standardError = terminal
+        try process.run()
+        try terminal.close()  // the child holds the terminal now; reading ends when it exits
+        var output = Data()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            var descriptor = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, 500)
+            if ready == 0 || (ready < 0 && errno == EINTR) { continue }
+            let count = read(master, &buffer, buffer.count)
+            if count > 0 { output.append(contentsOf: buffer[0..<count]) } else if count < 0 && errno == EINTR { continue } else { break }
+        }
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return TerminalResult(arguments: arguments, status: process.terminationStatus, output: output)
+    }
+}
+
+/// What `vae` wrote on a pseudo-terminal (both streams together) and how it exited.
+struct TerminalResult: CustomStringConvertible {
+    let arguments: [String]
+    let status: Int32
+    let output: Data
+
+    var text: String { String(decoding: output, as: UTF8.self) }
+    var description: String { "$ vae \(arguments.joined(separator: " "))\n→ exit \(status)\n\(text.debugDescription)" }
+}
+
+// The pseudo-terminal functions of the C library (<stdlib.h>, which the Glibc module does not export).
+@_silgen_name("posix_openpt") private func openPseudoTerminal(_ flags: Int32) -> Int32
+@_silgen_name("grantpt") private func grantPseudoTerminal(_ descriptor: Int32) -> Int32
+@_silgen_name("unlockpt") private func unlockPseudoTerminal(_ descriptor: Int32) -> Int32
+@_silgen_name("ptsname") private func pseudoTerminalName(_ descriptor: Int32) -> UnsafeMutablePointer<CChar>?
