@@ -61,9 +61,9 @@ public struct DataLocation: Sendable, Equatable {
                 : base.appendingPathComponent(explicitFolder, isDirectory: true)
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-                throw DatasetError.folderNotFound(folder: url.path)
+                throw DatasetError.folderNotFound(folder: explicitFolder)
             }
-            guard isDirectory.boolValue else { throw DatasetError.notAFolder(path: url.path) }
+            guard isDirectory.boolValue else { throw DatasetError.notAFolder(path: explicitFolder) }
             return DataLocation(folder: url, origin: .explicit, description: "data folder \(explicitFolder)")
         }
         if dataset != .mnist { return try named(dataset, base: base) }

@@ -27,7 +27,7 @@ struct Encode: ParsableCommand {
     var split: SplitChoice = .test
     @Option(name: [.customShort("n"), .long], help: ArgumentHelp("Encode only the first n images. (default: all)", valueName: "n"))
     var n: Int?
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output CSV file.", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output CSV file (- for standard output).", valueName: "file"))
     var output: String = "latents.csv"
     @Flag(help: "Also write one sample z per image.")
     var sample = false

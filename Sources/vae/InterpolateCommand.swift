@@ -35,7 +35,7 @@ struct Interpolate: ParsableCommand {
     var slerp = false
     @Option(help: ArgumentHelp("Random seed for the pairs or the random latent vectors.", valueName: "n"))
     var seed: UInt64 = 0
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file.", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file (- for standard output).", valueName: "file"))
     var output: String = "interpolate.png"
 
     func validate() throws {

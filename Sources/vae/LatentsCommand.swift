@@ -22,7 +22,7 @@ struct Latents: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @Option(name: [.customShort("n"), .long], help: ArgumentHelp("Number of test examples to plot.", valueName: "n"))
     var n: Int = 5000
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file.", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file (- for standard output).", valueName: "file"))
     var output: String = "latents.png"
     @Option(help: ArgumentHelp("Random seed choosing the examples when there are more than n.", valueName: "n"))
     var seed: UInt64 = 0

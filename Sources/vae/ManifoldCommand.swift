@@ -25,7 +25,7 @@ struct Manifold: ParsableCommand {
     var dims: String?
     @Option(help: ArgumentHelp("Class to decode (conditional models only).", valueName: "k"))
     var label: Int?
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file.", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file (- for standard output).", valueName: "file"))
     var output: String = "manifold.png"
 
     func validate() throws {

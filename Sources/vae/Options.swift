@@ -67,11 +67,16 @@ struct CommandError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// The URL of an output file named by `-o`, checked before any work: its folder must exist and the path
-/// must be free or hold a regular file (`TextOutput.check`).
+/// The URL of an output file named by `-o`, checked before any work (`TextOutput.check`): its folder must
+/// exist, and the path must be free, a regular file, a device or a FIFO (links are followed).
+///
+/// `-` names standard output (`/dev/stdout`). When the output is standard output, by `-` or by a path
+/// that leads there, the command's own report lines go to standard error, so that the file's bytes
+/// reach the pipe alone: `vae sample -o - | display`.
 func outputURL(_ path: String) throws -> URL {
-    let url = URL(fileURLWithPath: path)
+    let url = URL(fileURLWithPath: path == "-" ? "/dev/stdout" : path)
     try TextOutput.check(url)
+    if StandardStreams.isStandardOutput(url.path) { StandardStreams.reportToStandardError() }
     return url
 }
 

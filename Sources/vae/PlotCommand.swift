@@ -14,7 +14,7 @@ struct Plot: ParsableCommand {
 
     @Argument(help: ArgumentHelp("Run folders or metrics.jsonl files (at most 10).", valueName: "run"))
     var runs: [String]
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file.", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file (- for standard output).", valueName: "file"))
     var output: String = "curves.png"
 
     func validate() throws {

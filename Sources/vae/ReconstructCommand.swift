@@ -25,7 +25,7 @@ struct Reconstruct: ParsableCommand {
     @Option(parsing: .unconditional,
             help: ArgumentHelp("Images per row; more images wrap into further pairs of rows.", valueName: "n"))
     var nrow: Int = 8
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file.", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file (- for standard output).", valueName: "file"))
     var output: String = "reconstruction.png"
     @Flag(help: "Decode each image with every class label (conditional models only).")
     var allLabels = false

@@ -20,7 +20,7 @@ struct Sample: ParsableCommand {
             help: ArgumentHelp("Number of samples. (default: 64; 10 rows of --nrow for a conditional model; "
                                + "1,000 points for the Swiss roll)", valueName: "n"))
     var n: Int?
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file.", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file (- for standard output).", valueName: "file"))
     var output: String = "samples.png"
     @Option(parsing: .unconditional, help: ArgumentHelp("Images per row.", valueName: "n"))
     var nrow: Int = 8
@@ -49,7 +49,7 @@ struct Sample: ParsableCommand {
         let saved = try modelOptions.loadModel()
         let model = saved.model, c = model.configuration
         var generator = SeededGenerator(seed: seed)
-        let url = URL(fileURLWithPath: output)
+        let url = try outputURL(output)
 
         if let label, !c.isConditional {
             throw CommandError("--label \(label) needs a conditional model; \(displayPath(saved.url)) is unconditional.")

@@ -28,7 +28,7 @@ struct Traverse: ParsableCommand {
     var steps: Int = 11
     @Option(help: ArgumentHelp("Index of the test image whose mean is the centre.", valueName: "i"))
     var index: Int = 0
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file.", valueName: "file"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output PNG file (- for standard output).", valueName: "file"))
     var output: String = "traverse.png"
 
     /// Rows shown when neither --dim nor --all is given.

@@ -89,6 +89,36 @@ struct OutputTests {
         }
     }
 
+    @Test("-o - writes the file to standard output alone (the report line goes to standard error), and no file named '-'",
+          arguments: [["sample", "-n", "4"], ["reconstruct", "-n", "4"], ["encode", "-n", "4"]])
+    func standardOutput(arguments: [String]) throws {
+        try withSandbox { sandbox in
+            try Self.trainSmall(sandbox)
+            let before = try snapshot(sandbox)
+            let process = Process()
+            process.executableURL = try VAEBinary.require()
+            process.arguments = arguments + ["-o", "-"]
+            process.currentDirectoryURL = sandbox.directory
+            let output = Pipe(), errors = Pipe()
+            process.standardOutput = output
+            process.standardError = errors
+            try process.run()
+            let bytes = output.fileHandleForReading.readDataToEndOfFile()
+            let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(stderr)")
+            #expect(stderr.split(separator: "\n").contains { $0.hasPrefix("Wrote -: ") }, "the report goes to standard error: \(stderr)")
+            if arguments[0] == "encode" {
+                let text = String(decoding: bytes, as: UTF8.self)
+                #expect(text.hasPrefix("index,label,") && text.split(separator: "\n").count == 5, "a CSV and nothing else: \(text)")
+            } else {
+                #expect(pngColorType(bytes) != nil, "a PNG and nothing else on standard output")
+                #expect(!String(decoding: bytes.suffix(64), as: UTF8.self).contains("Wrote"), "no report line after the PNG")
+            }
+            #expect(try snapshot(sandbox) == before, "no file named '-' or any other file is made")
+        }
+    }
+
     @Test("a standard output that cannot be written (a full disk) gives one line and exit 1, not a crash",
           .enabled(if: FileManager.default.fileExists(atPath: "/dev/full")))
     func fullStandardOutput() throws {
