@@ -151,20 +151,8 @@ public enum OutputFile {
         }
     }
 
-    /// Writes every byte, retrying short writes and interrupted calls; returns the errno of a failure.
+    /// Writes every byte of `data` (`FileErrors.writeAll`); returns the errno of a failure.
     private static func writeAll(_ data: Data, to descriptor: Int32) -> Int32? {
-        data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) -> Int32? in
-            guard let base = buffer.baseAddress else { return nil }
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(descriptor, base + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += written
-            }
-            return nil
-        }
+        data.withUnsafeBytes { FileErrors.writeAll($0, to: descriptor) }
     }
 }

@@ -48,21 +48,9 @@ extension SafeTensorsFile {
         guard descriptor >= 0 else {
             throw .writeFailed(path: path, reason: fileErrorReason(errno: errno))
         }
-        func writeAll(_ buffer: UnsafeRawBufferPointer) -> Int32? {
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += written
-            }
-            return nil
-        }
-        var failure = prefix.withUnsafeBytes { writeAll($0) }
+        var failure = prefix.withUnsafeBytes { writeAll($0, to: descriptor) }
         for tensor in layout where failure == nil && tensor.bytes.count > 0 {
-            failure = writeAll(tensor.bytes)
+            failure = writeAll(tensor.bytes, to: descriptor)
         }
         if failure == nil && fsync(descriptor) != 0 { failure = errno }
         if close(descriptor) != 0 && failure == nil { failure = errno }

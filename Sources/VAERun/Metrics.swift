@@ -99,12 +99,7 @@ public struct MetricsLog: Sendable {
         let line = Array((encodeJSON(record) + "\n").utf8)
         let descriptor = open(url.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o666)
         guard descriptor >= 0 else { throw MetricsError.writeFailed(path: displayPath(url), reason: fileErrorReason(errno: errno)) }
-        var offset = 0
-        var failure: Int32?
-        while offset < line.count && failure == nil {
-            let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, line.count - offset) }
-            if written >= 0 { offset += written } else if errno != EINTR { failure = errno }
-        }
+        var failure = line.withUnsafeBytes { writeAll($0, to: descriptor) }
         if close(descriptor) != 0 && failure == nil && errno != EINTR { failure = errno }
         if let failure { throw MetricsError.writeFailed(path: displayPath(url), reason: fileErrorReason(errno: failure)) }
     }

@@ -54,19 +54,7 @@ enum StandardStreams {
 
     /// Writes all of `text` to `descriptor`; returns the errno of a failure.
     static func write(_ text: String, to descriptor: Int32) -> Int32? {
-        var bytes = Array(text.utf8)
-        var offset = 0
-        return bytes.withUnsafeMutableBytes { buffer -> Int32? in
-            while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += written
-            }
-            return nil
-        }
+        Array(text.utf8).withUnsafeBytes { writeAll($0, to: descriptor) }
     }
 
     /// 1 when a line could not be written to standard output for another reason than a closed pipe, else nil.

@@ -25,14 +25,7 @@ final class RunningVAE: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         let stderrHandle = try FileHandle(forWritingTo: stderrURL)
         defer { try? stderrHandle.close() }
-        process.executableURL = try VAEBinary.require()
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        var environment = ProcessInfo.processInfo.environment
-        environment["VAE_DOWNLOAD_BASE_URL"] = nil
-        for (key, value) in extra { environment[key] = value }
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
+        configureVAE(process, binary: try VAEBinary.require(), arguments: arguments, directory: directory, environment: extra)
         process.standardOutput = stdoutPipe
         process.standardError = stderrHandle
         process.terminationHandler = { [finished] _ in finished.signal() }

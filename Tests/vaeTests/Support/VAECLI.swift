@@ -170,14 +170,7 @@ final class Sandbox: @unchecked Sendable {
         }
 
         let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        var environment = ProcessInfo.processInfo.environment
-        environment["VAE_DOWNLOAD_BASE_URL"] = nil
-        for (key, value) in extra { environment[key] = value }
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
+        configureVAE(process, binary: binary, arguments: arguments, directory: directory, environment: extra)
         process.standardOutput = stdoutHandle
         process.standardError = stderrHandle
 
@@ -296,3 +289,16 @@ struct TerminalResult: CustomStringConvertible {
 @_silgen_name("grantpt") private func grantPseudoTerminal(_ descriptor: Int32) -> Int32
 @_silgen_name("unlockpt") private func unlockPseudoTerminal(_ descriptor: Int32) -> Int32
 @_silgen_name("ptsname") private func pseudoTerminalName(_ descriptor: Int32) -> UnsafeMutablePointer<CChar>?
+
+/// Sets `process` up to run the built `vae` (`binary`) with `arguments` in `directory`: this process's
+/// environment without the download override, plus `extra`; no standard input.
+func configureVAE(_ process: Process, binary: URL, arguments: [String], directory: URL, environment extra: [String: String]) {
+    process.executableURL = binary
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    var environment = ProcessInfo.processInfo.environment
+    environment["VAE_DOWNLOAD_BASE_URL"] = nil
+    for (key, value) in extra { environment[key] = value }
+    process.environment = environment
+    process.standardInput = FileHandle.nullDevice
+}
