@@ -15,6 +15,9 @@ protocol ByteStream {
     /// The bytes left when the stream knows them without reading (raw bytes), else nil (gzip: only
     /// inflating tells).
     var remainingByteCount: Int? { get }
+    /// The most bytes the stream can still give: the bytes left for raw bytes; for gzip, deflate's
+    /// largest expansion (1032 output bytes per input byte) of the compressed bytes not yet read.
+    var remainingByteBound: Int { get }
 }
 
 /// Bytes already in memory.
@@ -25,6 +28,7 @@ struct RawByteStream: ByteStream {
     init(bytes: [UInt8]) { self.bytes = bytes }
 
     var remainingByteCount: Int? { bytes.count - offset }
+    var remainingByteBound: Int { bytes.count - offset }
 
     mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let n = min(buffer.count, bytes.count - offset)
@@ -64,6 +68,15 @@ final class GzipByteStream: ByteStream {
     }
 
     var remainingByteCount: Int? { nil }
+
+    /// Deflate codes at most 258 bytes (one match) in 2 bits, so no input byte yields more than 1032
+    /// output bytes (zlib's "maximum compression factor").
+    static let maximumExpansion = 1032
+
+    var remainingByteBound: Int {
+        let (bound, overflow) = (compressed.count - inputOffset).multipliedReportingOverflow(by: Self.maximumExpansion)
+        return overflow ? Int.max : bound
+    }
 
     deinit {
         inflateEnd(stream)

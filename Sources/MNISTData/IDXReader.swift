@@ -117,11 +117,14 @@ public enum IDXReader {
     /// The first bytes a growing buffer takes before it doubles: 64 KiB.
     static let initialPayloadChunk = 1 << 16
 
-    /// Reads up to `byteCount` bytes: all of them at once when the stream is known to hold them, else
-    /// in chunks that double from `initialPayloadChunk`, so the buffer never outgrows twice the bytes read.
+    /// Reads up to `byteCount` bytes into one buffer of that size when the stream could hold them (its
+    /// `remainingByteBound`: a gzip file of c compressed bytes yields at most 1032 c, so a small file
+    /// claiming gigabytes never gets them); else in chunks that double from `initialPayloadChunk`, so the
+    /// buffer never outgrows twice the bytes read. A real data set thus costs its own bytes once, not the
+    /// transient copies of a growing buffer.
     /// - Returns: the bytes read, fewer than `byteCount` only when the stream ended first.
     static func readPayload<S: ByteStream>(from stream: inout S, byteCount: Int) throws -> [UInt8] {
-        if let available = stream.remainingByteCount, available >= byteCount {
+        if stream.remainingByteBound >= byteCount {
             var payload = [UInt8](repeating: 0, count: byteCount)
             let got = try payload.withUnsafeMutableBytes { try stream.read(into: $0) }
             payload.removeSubrange(got...)

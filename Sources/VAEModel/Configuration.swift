@@ -72,7 +72,10 @@ public struct VAEConfiguration: Codable, Equatable, Sendable {
     public var imageHeight: Int?
     public var imageWidth: Int?
 
-    public init(inputSize: Int, hidden: [Int] = [400], latent: Int = 20, activation: Activation = .relu,
+    /// The hidden layer widths of the default model (the PyTorch example's 784-400-20).
+    public static let defaultHidden = [400]
+
+    public init(inputSize: Int, hidden: [Int] = defaultHidden, latent: Int = 20, activation: Activation = .relu,
                 output: OutputActivation = .sigmoid, loss: ReconstructionLoss = .bce, beta: Float = 1,
                 classes: Int = 0, imageHeight: Int? = nil, imageWidth: Int? = nil) {
         self.inputSize = inputSize; self.hidden = hidden; self.latent = latent; self.activation = activation

@@ -61,11 +61,24 @@ struct IDXRobustnessTests {
         #expect(measured.peakRiseBytes < 32 << 20)
     }
 
-    @Test("a valid gzip file of several megabytes still reads whole (the buffer grows as bytes arrive)")
+    @Test("a valid gzip file of several megabytes reads whole into one buffer of exactly its size (no doubling copies)")
     func largeGzipReads() throws {
         let array = imagesIDX(count: 3_000, height: 28, width: 28)
         let decoded = try IDXReader.decode(fileContents: gzipCompress(array.encoded()), file: "big.gz")
         #expect(decoded == array)
+        #expect(decoded.bytes.capacity < 3_000 * 28 * 28 + 4_096,
+                "a real data set costs its own bytes once: capacity \(decoded.bytes.capacity) for \(3_000 * 28 * 28) bytes")
+    }
+
+    @Test("a gzip stream's bound on what it can still give is deflate's 1032:1 over the compressed bytes left")
+    func gzipBound() throws {
+        let compressed = gzipCompress([UInt8](repeating: 0, count: 100_000))
+        var stream = try GzipByteStream(compressed: compressed, file: "zeros.gz")
+        #expect(stream.remainingByteBound == compressed.count * 1032)
+        #expect(stream.remainingByteBound >= 100_000, "the bound holds for the most compressible input")
+        var first = [UInt8](repeating: 0, count: 10)
+        _ = try first.withUnsafeMutableBytes { try stream.read(into: $0) }
+        #expect(stream.remainingByteBound <= compressed.count * 1032)
     }
 
     /// Bases for the fuzzer: valid files of every element type and of ranks 1 to 3, raw.

@@ -32,6 +32,11 @@ struct Bench: ParsableCommand {
     @Option(help: "Data folder in the MNIST layout. (default: ./data/mnist if present, else the bundled subset)")
     var data: String?
 
+    @Option(help: ArgumentHelp("Hidden layer widths of the model, comma-separated, e.g. 1024 or 512,256; wider models "
+                               + "show how the share of the sgemm rate grows with the work per step. (default: 400)",
+                               valueName: "widths"))
+    var hidden = "400"
+
     @Option(help: "Timed training epochs per thread count.")
     var epochs = 3
 
@@ -88,6 +93,12 @@ struct Bench: ParsableCommand {
     var vae: String?
 
     func validate() throws {
+        guard let widths = parseWidths(hidden) else {
+            throw ValidationError("--hidden must be a comma list of positive widths such as 400 or 512,256 (got '\(hidden)').")
+        }
+        if peers != nil && widths != VAEConfiguration.defaultHidden {
+            throw ValidationError("--peers trains the default model (--hidden 400); drop --peers to measure --hidden \(hidden).")
+        }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1 (got \(epochs))") }
         guard warmupEpochs >= 0 else { throw ValidationError("--warmup-epochs must be 0 or more (got \(warmupEpochs))") }
         guard !threads.isEmpty, threads.allSatisfy({ $0 >= 1 && $0 <= 256 }) else {
@@ -128,7 +139,7 @@ struct Bench: ParsableCommand {
         let dataset = try MNISTDataset(folder: location.folder)
         let images = dataset.train
         guard images.count > 0 else { throw BenchError.noTrainingImages(folder: location.folder.path) }
-        let configuration = VAEConfiguration(inputSize: images.featureCount)
+        let configuration = VAEConfiguration(inputSize: images.featureCount, hidden: parseWidths(hidden) ?? VAEConfiguration.defaultHidden)
         var initGenerator = SeededGenerator(seed: seed)
         let probeModel = VAE(configuration: configuration, generator: &initGenerator)
         let layerSizes = [configuration.inputSize] + configuration.hidden + [configuration.latent]
@@ -203,7 +214,7 @@ struct Bench: ParsableCommand {
               + "vae train: \(describeTrain(trainMeasurement))")
         print("sample: \(describeSample(sampleMeasurement))")
 
-        let summary = summaryLines(cpu: cpu, kernels: kernels, training: training, contenders: contenders, ratios: ratios,
+        let summary = summaryLines(cpu: cpu, kernels: kernels, layers: layerSizes, trainImages: images.count, training: training, contenders: contenders, ratios: ratios,
                                    sgemmReference: sgemmReference, train: trainMeasurement, sample: sampleMeasurement)
             + (evaluation.map { [$0.summary] } ?? [])
         print("\n" + summary.joined(separator: "\n"))

@@ -43,14 +43,15 @@ extension Bench {
     /// The summary, each line starting `summary`: the machine and build; vae's median per thread count
     /// (the round nearest the median for the step breakdown) with its share of the sgemm rate; the
     /// peers' medians and vae's ratios to them; memory and sampling latency.
-    func summaryLines(cpu: String, kernels: KernelSetting, training: [TrainingResult], contenders: [ContenderResult],
+    func summaryLines(cpu: String, kernels: KernelSetting, layers: [Int], trainImages: Int, training: [TrainingResult], contenders: [ContenderResult],
                       ratios: [PeerRatio], sgemmReference: [Int: Double], train: CommandMeasurement,
                       sample: CommandMeasurement) -> [String] {
         let sgemmText = sgemmReference.keys.sorted().map {
             "sgemm\($0)t=\(formatFixed(sgemmReference[$0] ?? 0, decimals: 1))GFLOP/s"
         }.joined(separator: " ")
         var lines = ["summary cpu=\"\(cpu)\" build=\(BuildTarget.isNative ? "native" : "portable") "
-                     + "openblas=\(BLAS.coreName)(\(kernels.rawValue)) \(sgemmText)"]
+                     + "openblas=\(BLAS.coreName)(\(kernels.rawValue)) model=\(layers.map(String.init).joined(separator: "-")) "
+                     + "train=\(trainImages) \(sgemmText)"]
         var vaeParts: [String] = []
         for contender in contenders where contender.name == "vae" {
             let runs = training.filter { $0.threads == contender.threads }
