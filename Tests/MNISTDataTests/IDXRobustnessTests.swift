@@ -95,48 +95,42 @@ struct IDXRobustnessTests {
     @Test("mutation fuzzer: damaged raw and gzip IDX files never crash, hang or allocate what they claim")
     func fuzz() throws {
         let iterations = try fuzzIterations(standard: 10_000)
-        var mutator = Mutator(seed: 13)
-        var refused = 0, accepted = 0, slowest = 0.0
-        let measured = try PeakMemory.measure { () throws -> Void in
-            for iteration in 0..<iterations {
-                var bytes = mutator.pick(Self.fuzzBases)
-                // Header fields: a dimension, the rank byte or the type byte with an extreme value.
-                switch mutator.below(4) {
-                case 0:
-                    let rank = Int(bytes[3])
-                    mutator.overwriteBigEndianUInt32(&bytes, at: 4 + 4 * mutator.below(max(rank, 1)))
-                case 1:
-                    bytes[mutator.below(4)] = mutator.pick([0, 1, 3, 8, 9, 0x0B, 0x0C, 0x0D, 0x0E, 0x1F, 0x8B, 0xFF])
-                default:
-                    break
-                }
-                if mutator.below(3) != 0 { bytes = mutator.mutateBytes(bytes) }
-                // Half the time through gzip: the damaged bytes compressed, or the compressed bytes damaged.
-                switch mutator.below(4) {
-                case 0: bytes = gzipCompress(bytes)
-                case 1: bytes = mutator.mutateBytes(gzipCompress(bytes))
-                default: break
-                }
-                let start = Date()
-                do {
-                    let array = try IDXReader.decode(fileContents: bytes, file: "fuzz.idx")
-                    // Whatever is accepted is self-consistent.
-                    try #require(array.bytes.count == array.shape.reduce(1, *) * array.elementType.byteWidth,
-                                 "iteration \(iteration): inconsistent array")
-                    accepted += 1
-                } catch let error as IDXError {
-                    try #require(error.file == "fuzz.idx" && error.description.contains("fuzz.idx"), "iteration \(iteration): \(error)")
-                    refused += 1
-                }
-                slowest = max(slowest, Date().timeIntervalSince(start))
+        let report = try FuzzSupport.fuzz("IDX fuzzer", iterations: iterations, seed: 13, makeInput: { mutator in
+            var bytes = mutator.pick(Self.fuzzBases)
+            // Header fields: a dimension, the rank byte or the type byte with an extreme value.
+            switch mutator.below(4) {
+            case 0:
+                let rank = Int(bytes[3])
+                mutator.overwriteBigEndianUInt32(&bytes, at: 4 + 4 * mutator.below(max(rank, 1)))
+            case 1:
+                bytes[mutator.below(4)] = mutator.pick([0, 1, 3, 8, 9, 0x0B, 0x0C, 0x0D, 0x0E, 0x1F, 0x8B, 0xFF])
+            default:
+                break
             }
-        }
-        #expect(refused + accepted == iterations)
-        #expect(refused > iterations / 2, "most damaged files should be refused (\(refused) of \(iterations))")
-        #expect(slowest < 1, "the slowest file took \(slowest) s")
-        #expect(measured.peakRiseBytes < 300 << 20, "peak memory rose by \(measured.peakRiseBytes >> 20) MiB")
-        print("IDX fuzzer: \(iterations) iterations, \(refused) refused, \(accepted) accepted, "
-              + "\(String(format: "%.1f", measured.seconds)) s, slowest \(String(format: "%.3f", slowest)) s, "
-              + "peak memory rise \(measured.peakRiseBytes >> 20) MiB")
+            if mutator.below(3) != 0 { bytes = mutator.mutateBytes(bytes) }
+            // Half the time through gzip: the damaged bytes compressed, or the compressed bytes damaged.
+            switch mutator.below(4) {
+            case 0: bytes = gzipCompress(bytes)
+            case 1: bytes = mutator.mutateBytes(gzipCompress(bytes))
+            default: break
+            }
+            return bytes
+        }, read: { bytes, iteration in
+            do {
+                let array = try IDXReader.decode(fileContents: bytes, file: "fuzz.idx")
+                // Whatever is accepted is self-consistent.
+                try #require(array.bytes.count == array.shape.reduce(1, *) * array.elementType.byteWidth,
+                             "iteration \(iteration): inconsistent array")
+                return .accepted
+            } catch let error as IDXError {
+                try #require(error.file == "fuzz.idx" && error.description.contains("fuzz.idx"), "iteration \(iteration): \(error)")
+                return .refused
+            }
+        })
+        #expect(report.refused + report.accepted == iterations)
+        #expect(report.refused > iterations / 2, "most damaged files should be refused (\(report.refused) of \(iterations))")
+        #expect(report.slowestSeconds < 1, "the slowest file took \(report.slowestSeconds) s")
+        #expect(report.peakRiseBytes < 300 << 20, "peak memory rose by \(report.peakRiseBytes >> 20) MiB")
+        print(report)
     }
 }

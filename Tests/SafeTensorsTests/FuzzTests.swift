@@ -44,43 +44,37 @@ struct SafeTensorsFuzzTests {
     @Test("mutation fuzzer: damaged files never crash, hang or allocate beyond their size; what is accepted re-encodes")
     func fuzz() throws {
         let iterations = try fuzzIterations(standard: 10_000)
-        var mutator = Mutator(seed: 1313)
-        var refused = 0, accepted = 0, slowest = 0.0
-        let measured = try PeakMemory.measure { () throws -> Void in
-            for iteration in 0..<iterations {
-                var bytes = [UInt8](mutator.pick(fuzzBases))
-                switch mutator.below(4) {
-                case 0: mutator.overwriteLittleEndianUInt64(&bytes, at: 0)
-                case 1: bytes = withExtremeHeaderNumber(bytes, mutator: &mutator)
-                default: break
-                }
-                if mutator.below(3) != 0 { bytes = mutator.mutateBytes(bytes) }
-                let start = Date()
-                do {
-                    let file = try SafeTensorsFile(data: Data(bytes), sourceName: "fuzz.safetensors")
-                    // Whatever is accepted is self-consistent: shapes match values, and it survives a round trip.
-                    for tensor in file.tensors {
-                        try #require(tensor.shape.reduce(1, *) == tensor.values.count, "iteration \(iteration): \(tensor.name)")
-                    }
-                    let again = try SafeTensorsFile(data: file.encoded(), sourceName: "again")
-                    try #require(again.names.sorted() == file.names.sorted() && again.metadata == file.metadata,
-                                 "iteration \(iteration): the round trip changed the file")
-                    accepted += 1
-                } catch let error as SafeTensorsError {
-                    try #require(error.description.contains("fuzz.safetensors") && !error.description.contains("\n"),
-                                 "iteration \(iteration): \(error)")
-                    refused += 1
-                }
-                slowest = max(slowest, Date().timeIntervalSince(start))
+        let report = try FuzzSupport.fuzz("safetensors fuzzer", iterations: iterations, seed: 1313, makeInput: { mutator in
+            var bytes = [UInt8](mutator.pick(fuzzBases))
+            switch mutator.below(4) {
+            case 0: mutator.overwriteLittleEndianUInt64(&bytes, at: 0)
+            case 1: bytes = withExtremeHeaderNumber(bytes, mutator: &mutator)
+            default: break
             }
-        }
-        #expect(refused + accepted == iterations)
-        #expect(refused > iterations / 2, "most damaged files should be refused (\(refused) of \(iterations))")
-        #expect(accepted > 0, "some mutations (in values or metadata text) leave a valid file")
-        #expect(slowest < 1, "the slowest file took \(slowest) s")
-        #expect(measured.peakRiseBytes < 300 << 20, "peak memory rose by \(measured.peakRiseBytes >> 20) MiB")
-        print("safetensors fuzzer: \(iterations) iterations, \(refused) refused, \(accepted) accepted, "
-              + "\(String(format: "%.1f", measured.seconds)) s, slowest \(String(format: "%.3f", slowest)) s, "
-              + "peak memory rise \(measured.peakRiseBytes >> 20) MiB")
+            if mutator.below(3) != 0 { bytes = mutator.mutateBytes(bytes) }
+            return bytes
+        }, read: { bytes, iteration in
+            do {
+                let file = try SafeTensorsFile(data: Data(bytes), sourceName: "fuzz.safetensors")
+                // Whatever is accepted is self-consistent: shapes match values, and it survives a round trip.
+                for tensor in file.tensors {
+                    try #require(tensor.shape.reduce(1, *) == tensor.values.count, "iteration \(iteration): \(tensor.name)")
+                }
+                let again = try SafeTensorsFile(data: file.encoded(), sourceName: "again")
+                try #require(again.names.sorted() == file.names.sorted() && again.metadata == file.metadata,
+                             "iteration \(iteration): the round trip changed the file")
+                return .accepted
+            } catch let error as SafeTensorsError {
+                try #require(error.description.contains("fuzz.safetensors") && !error.description.contains("\n"),
+                             "iteration \(iteration): \(error)")
+                return .refused
+            }
+        })
+        #expect(report.refused + report.accepted == iterations)
+        #expect(report.refused > iterations / 2, "most damaged files should be refused (\(report.refused) of \(iterations))")
+        #expect(report.accepted > 0, "some mutations (in values or metadata text) leave a valid file")
+        #expect(report.slowestSeconds < 1, "the slowest file took \(report.slowestSeconds) s")
+        #expect(report.peakRiseBytes < 300 << 20, "peak memory rose by \(report.peakRiseBytes >> 20) MiB")
+        print(report)
     }
 }

@@ -21,46 +21,40 @@ struct ModelReaderFuzzTests {
     func fuzz() throws {
         let iterations = try fuzzIterations(standard: 10_000)
         let base = try TinyModel.bytes(), baseFile = try SafeTensorsFile(data: base)
-        var mutator = Mutator(seed: 131_313)
-        var refused = 0, accepted = 0, slowest = 0.0
         let url = URL(fileURLWithPath: "/nonexistent/fuzz/model.safetensors")
-        let measured = try PeakMemory.measure { () throws -> Void in
-            for iteration in 0..<iterations {
-                var bytes: [UInt8]
-                switch mutator.below(3) {
-                case 0: bytes = Self.withExtremeSetting(baseFile, mutator: &mutator)
-                case 1: bytes = mutator.mutateBytes(Self.withExtremeSetting(baseFile, mutator: &mutator))
-                default: bytes = mutator.mutateBytes([UInt8](base))
-                }
-                let start = Date()
-                do {
-                    let file = try SafeTensorsFile(data: Data(bytes), sourceName: url.path)
-                    let saved = try SavedModel.read(file, url: url)
-                    // An accepted model is valid and usable: it samples, and its images fit a grid.
-                    let c = saved.model.configuration
-                    try #require(c.problems.isEmpty, "iteration \(iteration): accepted \(c)")
-                    var generator = SeededGenerator(seed: UInt64(iteration))
-                    let images = saved.model.sample(count: 2, labels: c.isConditional ? [0, 0] : nil, generator: &generator)
-                    if c.imageHeight != nil {
-                        _ = ModelPictures.grid(images: images, configuration: c, imagesPerRow: 2, padding: 1)
-                    }
-                    accepted += 1
-                } catch let error as SafeTensorsError {
-                    try #require(error.description.contains(url.path) && !error.description.contains("\n"), "iteration \(iteration): \(error)")
-                    refused += 1
-                } catch let error as CheckpointError {
-                    try #require(error.description.contains(url.path) && !error.description.contains("\n"), "iteration \(iteration): \(error)")
-                    refused += 1
-                }
-                slowest = max(slowest, Date().timeIntervalSince(start))
+        let report = try FuzzSupport.fuzz("model reader fuzzer", iterations: iterations, seed: 131_313, makeInput: { mutator in
+            var bytes: [UInt8]
+            switch mutator.below(3) {
+            case 0: bytes = Self.withExtremeSetting(baseFile, mutator: &mutator)
+            case 1: bytes = mutator.mutateBytes(Self.withExtremeSetting(baseFile, mutator: &mutator))
+            default: bytes = mutator.mutateBytes([UInt8](base))
             }
-        }
-        #expect(refused + accepted == iterations)
-        #expect(refused > iterations / 2, "most damaged files should be refused (\(refused) of \(iterations))")
-        #expect(slowest < 1, "the slowest file took \(slowest) s")
-        #expect(measured.peakRiseBytes < 300 << 20, "peak memory rose by \(measured.peakRiseBytes >> 20) MiB")
-        print("model reader fuzzer: \(iterations) iterations, \(refused) refused, \(accepted) accepted, "
-              + "\(String(format: "%.1f", measured.seconds)) s, slowest \(String(format: "%.3f", slowest)) s, "
-              + "peak memory rise \(measured.peakRiseBytes >> 20) MiB")
+            return bytes
+        }, read: { bytes, iteration in
+            do {
+                let file = try SafeTensorsFile(data: Data(bytes), sourceName: url.path)
+                let saved = try SavedModel.read(file, url: url)
+                // An accepted model is valid and usable: it samples, and its images fit a grid.
+                let c = saved.model.configuration
+                try #require(c.problems.isEmpty, "iteration \(iteration): accepted \(c)")
+                var generator = SeededGenerator(seed: UInt64(iteration))
+                let images = saved.model.sample(count: 2, labels: c.isConditional ? [0, 0] : nil, generator: &generator)
+                if c.imageHeight != nil {
+                    _ = ModelPictures.grid(images: images, configuration: c, imagesPerRow: 2, padding: 1)
+                }
+                return .accepted
+            } catch let error as SafeTensorsError {
+                try #require(error.description.contains(url.path) && !error.description.contains("\n"), "iteration \(iteration): \(error)")
+                return .refused
+            } catch let error as CheckpointError {
+                try #require(error.description.contains(url.path) && !error.description.contains("\n"), "iteration \(iteration): \(error)")
+                return .refused
+            }
+        })
+        #expect(report.refused + report.accepted == iterations)
+        #expect(report.refused > iterations / 2, "most damaged files should be refused (\(report.refused) of \(iterations))")
+        #expect(report.slowestSeconds < 1, "the slowest file took \(report.slowestSeconds) s")
+        #expect(report.peakRiseBytes < 300 << 20, "peak memory rose by \(report.peakRiseBytes >> 20) MiB")
+        print(report)
     }
 }
