@@ -150,6 +150,47 @@ def check_training_arguments(parser, args):
     return args
 
 
+class TimedTraining:
+    """The timed epochs of a training run: the Stopwatch over them, images/s of each epoch, and the last
+    epoch's loss."""
+
+    def __init__(self, clock, epoch_rates, final_loss):
+        self.clock = clock
+        self.epoch_rates = epoch_rates
+        self.final_loss = final_loss
+
+
+def time_training(run_epoch, images_per_epoch, warmup_epochs, epochs):
+    """Runs `warmup_epochs` untimed epochs, then `epochs` timed ones, logging each; `run_epoch()` trains
+    one epoch and returns its mean loss. Returns a TimedTraining."""
+    for epoch in range(warmup_epochs):
+        loss = run_epoch()
+        log(f"  warm-up epoch {epoch + 1}: loss {loss:.2f}")
+    clock = Stopwatch()
+    epoch_rates = []
+    loss = float("nan")
+    for epoch in range(epochs):
+        before = clock.seconds
+        clock.start()
+        loss = run_epoch()
+        clock.stop()
+        epoch_rates.append(images_per_epoch / (clock.seconds - before))
+        log(f"  epoch {epoch + 1}: loss {loss:.2f}  {epoch_rates[-1]:,.0f} img/s")
+    return TimedTraining(clock, epoch_rates, loss)
+
+
+def print_training_result(peer, args, images_per_epoch, timed, versions, **extra):
+    """Prints a training peer's result line (see print_result) from its arguments and TimedTraining: images/s
+    over the timed epochs, the step time, each epoch's rate and the final loss, plus `extra`."""
+    images = images_per_epoch * args.epochs
+    steps = args.epochs * -(-images_per_epoch // args.batch_size)
+    seconds = timed.clock.seconds
+    print_result(peer, "train", args.threads, images / seconds, seconds, versions,
+                 epochs=args.epochs, warmup_epochs=args.warmup_epochs, batch_size=args.batch_size, images=images,
+                 cpu_seconds=timed.clock.cpu_seconds, step_ms=1e3 * seconds / steps,
+                 epoch_images_per_second=[round(r, 1) for r in timed.epoch_rates], final_loss=timed.final_loss, **extra)
+
+
 def print_result(peer, task, threads, images_per_second, seconds, versions, **extra):
     """Prints the run's result as ONE JSON line on stdout (everything else goes to stderr)."""
     result = {"peer": peer, "task": task, "threads": threads,

@@ -167,30 +167,16 @@ def main():
     clock.stop()
     compile_seconds = clock.seconds
 
-    for epoch in range(args.warmup_epochs):
+    def run_epoch():
+        nonlocal state
         state, loss = train_epoch(state, data, args.batch_size, rng, step_key)
-        common.log(f"  warm-up epoch {epoch + 1}: loss {loss:.2f}")
+        return loss
 
-    clock = common.Stopwatch()
-    epoch_rates = []
-    loss = float("nan")
-    for epoch in range(args.epochs):
-        before = clock.seconds
-        clock.start()
-        state, loss = train_epoch(state, data, args.batch_size, rng, step_key)
-        clock.stop()
-        epoch_rates.append(n / (clock.seconds - before))
-        common.log(f"  epoch {epoch + 1}: loss {loss:.2f}  {epoch_rates[-1]:,.0f} img/s")
+    timed = common.time_training(run_epoch, n, args.warmup_epochs, args.epochs)
 
     import jaxlib
-    images_seen = n * args.epochs
-    steps = args.epochs * -(-n // args.batch_size)
-    common.print_result(
-        "jax", "train", args.threads, images_seen / clock.seconds, clock.seconds,
-        {"jax": jax.__version__, "jaxlib": jaxlib.__version__},
-        epochs=args.epochs, warmup_epochs=args.warmup_epochs, batch_size=args.batch_size, images=images_seen, cpu_seconds=clock.cpu_seconds,
-        step_ms=1e3 * clock.seconds / steps, epoch_images_per_second=[round(r, 1) for r in epoch_rates],
-        final_loss=loss, compile_seconds=compile_seconds, threading=threading_note)
+    common.print_training_result("jax", args, n, timed, {"jax": jax.__version__, "jaxlib": jaxlib.__version__},
+                                 compile_seconds=compile_seconds, threading=threading_note)
 
 
 if __name__ == "__main__":

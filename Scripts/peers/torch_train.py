@@ -97,29 +97,9 @@ def main(argv=None):
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8, **adam_options)
     generator = torch.Generator().manual_seed(args.seed)
 
-    for epoch in range(args.warmup_epochs):
-        loss = train_epoch(model, optimizer, data, args.batch_size, generator)
-        common.log(f"  warm-up epoch {epoch + 1}: loss {loss:.2f}")
-
-    clock = common.Stopwatch()
-    epoch_rates = []
-    loss = float("nan")
-    for epoch in range(args.epochs):
-        before = clock.seconds
-        clock.start()
-        loss = train_epoch(model, optimizer, data, args.batch_size, generator)
-        clock.stop()
-        epoch_rates.append(data.shape[0] / (clock.seconds - before))
-        common.log(f"  epoch {epoch + 1}: loss {loss:.2f}  {epoch_rates[-1]:,.0f} img/s")
-
-    images = data.shape[0] * args.epochs
-    steps = args.epochs * -(-data.shape[0] // args.batch_size)
-    common.print_result(
-        "torch", "train", args.threads, images / clock.seconds, clock.seconds,
-        {"torch": torch.__version__},
-        epochs=args.epochs, warmup_epochs=args.warmup_epochs, batch_size=args.batch_size, images=images, cpu_seconds=clock.cpu_seconds,
-        step_ms=1e3 * clock.seconds / steps, epoch_images_per_second=[round(r, 1) for r in epoch_rates],
-        final_loss=loss, adam=args.adam)
+    timed = common.time_training(lambda: train_epoch(model, optimizer, data, args.batch_size, generator),
+                                 data.shape[0], args.warmup_epochs, args.epochs)
+    common.print_training_result("torch", args, data.shape[0], timed, {"torch": torch.__version__}, adam=args.adam)
     if args.save:
         from safetensors.torch import save_file
         save_file({name: t.detach().contiguous() for name, t in model.state_dict().items()}, args.save,
