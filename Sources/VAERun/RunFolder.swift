@@ -13,6 +13,8 @@ public enum RunFolderError: Error, CustomStringConvertible, LocalizedError, Equa
     case notARunOrCheckpoint(path: String)
     /// Another `vae train` holds the folder's lock.
     case inUse(path: String)
+    /// `-o/--out` names a file.
+    case isAFile(path: String)
 
     public var description: String {
         switch self {
@@ -24,6 +26,8 @@ public enum RunFolderError: Error, CustomStringConvertible, LocalizedError, Equa
             return "\(path): neither a run folder with \(Checkpoint.modelFileName) nor a .safetensors checkpoint."
         case let .inUse(path):
             return "\(path): another 'vae train' is writing this run folder. Wait for it to finish, or pass another --out."
+        case let .isAFile(path):
+            return "\(path) is a file, not a folder; pass -o/--out a new folder (or a run's folder with --resume)."
         }
     }
 
@@ -96,9 +100,7 @@ public struct RunFolder: Sendable, Equatable {
             missing.insert(candidate, at: 0)
             candidate = candidate.deletingLastPathComponent()
         }
-        if missing.isEmpty && !isFolder.boolValue {
-            throw RunFolderError.cannotCreate(path: displayPath(url), reason: "a file exists at that path")
-        }
+        if missing.isEmpty && !isFolder.boolValue { throw RunFolderError.isAFile(path: displayPath(url)) }
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {

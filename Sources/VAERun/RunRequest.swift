@@ -102,10 +102,6 @@ public struct TrainingPlan {
         }
         let claim: RunFolder.Claim
         if let out = request.out {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
-                throw RunRequestError.outIsAFile(path: out)
-            }
             let folder = RunFolder(url: URL(fileURLWithPath: out, isDirectory: true))
             if FileManager.default.fileExists(atPath: folder.modelURL.path)
                 && folder.url.standardizedFileURL.path != resumeFolder?.url.standardizedFileURL.path {
@@ -199,8 +195,6 @@ public enum RunRequestError: Error, CustomStringConvertible, LocalizedError, Equ
     /// file of the run continued, if any.
     case invalidSettings(problems: [String], resumed: String?)
     case runExists(path: String)
-    /// `--out` names something that is not a folder.
-    case outIsAFile(path: String)
     /// `--resume` names a model file that is not a run's `model.safetensors`.
     case notARunModel(path: String, run: String)
 
@@ -210,8 +204,6 @@ public enum RunRequestError: Error, CustomStringConvertible, LocalizedError, Equ
             return (resumed.map { "\($0): resuming with its settings and the flags given: " } ?? "") + problems.joined(separator: "; ")
         case let .runExists(path):
             return "\(path) already holds a trained run; continue it with --resume \(path), or choose another --out."
-        case let .outIsAFile(path):
-            return "\(path) is a file, not a folder; pass -o/--out a new folder (or a run's folder with --resume)."
         case let .notARunModel(path, run):
             return "\(path) is not a run's \(Checkpoint.modelFileName), and the trainer state in \(run) belongs to that file; "
                 + "--resume takes a run folder or the \(Checkpoint.modelFileName) inside it."

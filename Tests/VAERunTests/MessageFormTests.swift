@@ -55,7 +55,7 @@ struct MessageFormTests {
             CheckpointError.stateMismatch(path: "runs/run-001/trainer-state.safetensors", reason: Checkpoint.stateProblem(
                 .shapeMismatch(source: "runs/run-001/trainer-state.safetensors", name: "adam.exp_avg.mu.weight",
                                actual: [16, 8], expected: [20, 400]))).description,
-            RunRequestError.outIsAFile(path: "notes.txt").description,
+            RunFolderError.isAFile(path: "notes.txt").description,
             RunRequestError.notARunModel(path: "runs/run-001/copy.safetensors", run: "runs/run-001").description,
         ]
     }
