@@ -99,3 +99,14 @@ public enum BLAS {
         return String(cString: name)
     }
 }
+
+/// B = Aᵀ on raw row-major buffers, through OpenBLAS `cblas_somatcopy`: A is [rows, columns] with row
+/// stride `lda`, B is [columns, rows] with row stride `ldb`.
+@inline(__always)
+public func transpose(rows: Int, columns: Int, a: UnsafePointer<Float>, lda: Int,
+                      b: UnsafeMutablePointer<Float>, ldb: Int) {
+    precondition(rows >= 0 && columns >= 0 && lda >= columns && ldb >= rows,
+                 "transpose: bad sizes rows=\(rows) columns=\(columns) lda=\(lda) ldb=\(ldb)")
+    if rows == 0 || columns == 0 { return }
+    cblas_somatcopy(CblasRowMajor, CblasTrans, Int32(rows), Int32(columns), 1, a, Int32(lda), b, Int32(ldb))
+}

@@ -89,6 +89,8 @@ extension Tape {
     /// Forward: every row of Y starts as b, then one sgemm adds X · Wᵀ (beta = 1), then f runs in place.
     /// Backward, with dZ = dY ⊙ f'(Y) (read off the output):
     /// dW += dZᵀ · X, db += Σ_rows dZ, dX += dZ · W (skipped when X needs no gradient, like the data).
+    /// When X needs no gradient and the tape `skipsZeroInputs`, a pass whose X has at most 35 % nonzero
+    /// entries computes X · Wᵀ and dZᵀ · X over those entries alone (`SparseInputProducts`).
     /// - Parameters:
     ///   - x: input [m, in].
     ///   - weight: [out, in].
@@ -112,10 +114,19 @@ extension Tape {
         }
         // Scratch for dZ, allocated once with the graph; identity needs none.
         let scratch = (activation == .identity || !y.requiresGrad) ? nil : Tensor(shape: [m, outSize])
+        // The zero-skipping products, when X is data; `sparsePass` tells backward which kind the last
+        // forward pass ran.
+        let sparse = (skipsZeroInputs && !x.requiresGrad) ? SparseInputProducts(rows: m, inputs: inSize) : nil
+        var sparsePass = false
         record(output: y, forward: {
-            for r in 0..<m { (y.data + r * outSize).update(from: bias.data, count: outSize) }
-            gemm(transposeA: .none, transposeB: .transposed, m: m, n: outSize, k: inSize,
-                 a: x.data, lda: inSize, b: weight.data, ldb: inSize, beta: 1, c: y.data, ldc: outSize)
+            sparsePass = sparse?.entries.gatherRows(x.data) ?? false
+            if let sparse, sparsePass {
+                sparse.forward(weight: weight.data, bias: bias.data, outputs: outSize, y: y.data)
+            } else {
+                for r in 0..<m { (y.data + r * outSize).update(from: bias.data, count: outSize) }
+                gemm(transposeA: .none, transposeB: .transposed, m: m, n: outSize, k: inSize,
+                     a: x.data, lda: inSize, b: weight.data, ldb: inSize, beta: 1, c: y.data, ldc: outSize)
+            }
             activation.apply(y.data, count: m * outSize)
         }, backward: {
             var dZ = UnsafePointer(y.gradData!)
@@ -125,8 +136,13 @@ extension Tape {
             }
             if let dW = weight.gradData {
                 let beta = weight.gradientBeta()
-                gemm(transposeA: .transposed, transposeB: .none, m: outSize, n: inSize, k: m,
-                     a: dZ, lda: outSize, b: x.data, ldb: inSize, beta: beta, c: dW, ldc: inSize)
+                if let sparse, sparsePass {
+                    sparse.entries.sortByColumn()
+                    sparse.weightGradient(dZ: dZ, outputs: outSize, beta: beta, dW: dW)
+                } else {
+                    gemm(transposeA: .transposed, transposeB: .none, m: outSize, n: inSize, k: m,
+                         a: dZ, lda: outSize, b: x.data, ldb: inSize, beta: beta, c: dW, ldc: inSize)
+                }
             }
             if bias.gradData != nil { columnSums(dZ, rows: m, columns: outSize, into: bias) }
             if let dX = x.gradData {

@@ -16,7 +16,15 @@ public final class Tape {
     private var forwardProducts: [MatrixProduct] = []
     private var backwardProducts: [MatrixProduct] = []
 
-    public init() {}
+    /// Whether linear layers over an input that needs no gradient (the data) skip the input's zeros
+    /// (`SparseInputProducts`) when it is sparse enough; read when an op is recorded (default true).
+    /// False runs every product through sgemm, the dense reference the sparse products are checked
+    /// and benchmarked against.
+    public var skipsZeroInputs: Bool
+
+    public init(skipsZeroInputs: Bool = true) {
+        self.skipsZeroInputs = skipsZeroInputs
+    }
 
     /// The matrix products one `forward()` and one full `backward(from:)` run, as the ops declared them
     /// when they were recorded: the forward products in recording order, then the backward ones in
