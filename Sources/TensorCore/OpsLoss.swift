@@ -13,23 +13,17 @@ extension Tape {
         requireSameShape(logits, target, "binaryCrossEntropyWithLogits")
         let y = Tensor(shape: [], requiresGrad: logits.requiresGrad)
         let n = logits.count
-        // Scratch, one value per logit: after forward it holds ln(1 + e^−|l|); backward overwrites it
-        // with σ(l) (forward runs again before the next backward, so nothing needs the old contents).
-        let tail = Tensor(shape: logits.shape)
+        // Scratch, one value per logit: forward leaves σ(l) − t in it (one pass computes the loss and
+        // this), and backward scales it by the loss's gradient.
+        let difference = Tensor(shape: logits.shape)
         record(output: y, forward: {
-            VectorMath.softplusOfNegativeAbs(logits.data, tail.data, n)
-            var s = 0.0
-            for i in 0..<n {
-                let l = logits.data[i]
-                s += Double(max(l, 0) - l * target.data[i] + tail.data[i])
-            }
-            y.data[0] = Float(s)
+            y.data[0] = Float(VectorMath.binaryCrossEntropyWithLogits(logits.data, target: target.data,
+                                                                      gradient: difference.data, n))
         }, backward: {
             guard logits.gradData != nil else { return }
             let g = y.gradData![0]
-            let sigmoid = tail.data  // from here on: σ(l)
-            VectorMath.sigmoid(logits.data, sigmoid, n)
-            logits.writeGradient { g * (sigmoid[$0] - target.data[$0]) }
+            let d = difference.data
+            logits.writeGradient { g * d[$0] }
         })
         return y
     }

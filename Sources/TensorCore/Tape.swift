@@ -22,6 +22,10 @@ public final class Tape {
     /// and benchmarked against.
     public var skipsZeroInputs: Bool
 
+    /// The largest share of nonzero inputs for which a layer skips the zeros (0.35; see
+    /// `SparseInputProducts.densityLimit` for the measurement behind it).
+    public static let sparseInputDensityLimit = SparseInputProducts.densityLimit
+
     public init(skipsZeroInputs: Bool = true) {
         self.skipsZeroInputs = skipsZeroInputs
     }

@@ -94,6 +94,41 @@ public enum VectorMath {
         if i < n { tail(x + i, out + i, n - i, padding: 0) { Kernels.softplusOfNegativeAbs($0) } }
     }
 
+    /// Binary cross-entropy from logits x against targets y, summed, and its gradient, in one pass:
+    /// Σ_i max(x_i, 0) − x_i·y_i + ln(1 + e^−|x_i|) is returned, and gradient[i] = σ(x_i) − y_i.
+    ///
+    /// One e^−|x| per element serves both: ln(1 + e^−|x|) as in `softplusOfNegativeAbs` and σ(x) as in
+    /// `sigmoid` (same kernels, same accuracy). The terms are added in Double, one running sum per vector
+    /// lane, and the lanes summed in order at the end (the same bytes every time).
+    public static func binaryCrossEntropyWithLogits(_ x: UnsafePointer<Float>, target y: UnsafePointer<Float>,
+                                                    gradient: UnsafeMutablePointer<Float>, _ n: Int) -> Double {
+        var sums = SIMD16<Double>()
+        @inline(__always) func step(_ xv: Vector, _ yv: Vector) -> (term: Vector, gradient: Vector) {
+            let parts = Kernels.softplusAndSigmoid(xv)
+            let term = xv.replacing(with: 0, where: xv .< 0) - xv * yv + parts.softplus
+            return (term, parts.sigmoid - yv)
+        }
+        var i = 0
+        while i + width <= n {
+            let result = step(load(x + i), load(y + i))
+            store(result.gradient, gradient + i)
+            for lane in 0..<width { sums[lane] += Double(result.term[lane]) }
+            i += width
+        }
+        if i < n {
+            var xv = Vector(repeating: 0), yv = Vector(repeating: 0)
+            for j in 0..<(n - i) { xv[j] = x[i + j]; yv[j] = y[i + j] }
+            let result = step(xv, yv)
+            for j in 0..<(n - i) {
+                gradient[i + j] = result.gradient[j]
+                sums[j] += Double(result.term[j])
+            }
+        }
+        var total = 0.0
+        for lane in 0..<width { total += sums[lane] }
+        return total
+    }
+
     // MARK: - Driver
 
     typealias Vector = Kernels.V
@@ -251,7 +286,21 @@ enum Kernels {
     @_transparent
     static func softplusOfNegativeAbs(_ x: V) -> V {
         let a = float(bits(x) & ~signBit)
+        return softplusOfNegativeAbs(x, expNegativeAbs: exp(-a))
+    }
+
+    /// ln(1 + e^−|x|) and σ(x) for one vector, from one e^−|x|. See `VectorMath.binaryCrossEntropyWithLogits`.
+    @_transparent
+    static func softplusAndSigmoid(_ x: V) -> (softplus: V, sigmoid: V) {
+        let a = float(bits(x) & ~signBit)
         let t = exp(-a)
+        let r = 1 / (1 + t)
+        return (softplusOfNegativeAbs(x, expNegativeAbs: t), r.replacing(with: t * r, where: x .< 0))
+    }
+
+    /// ln(1 + t) for t = e^−|x| in (0, 1]. See `VectorMath.softplusOfNegativeAbs`.
+    @_transparent
+    static func softplusOfNegativeAbs(_ x: V, expNegativeAbs t: V) -> V {
         let big = t .> sqrt2MinusOne
         // f = t for small t (k = 0); f = t/2 − 1/2 = (1+t)/2 − 1 for large t (k = 1).
         let f = t.replacing(with: t * 0.5 - 0.5, where: big)

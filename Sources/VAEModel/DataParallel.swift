@@ -89,13 +89,18 @@ final class BatchPlan: @unchecked Sendable {
 /// row count it has seen (the full block size and the last partial batch's).
 final class Worker: @unchecked Sendable {
     let model: VAE
+    /// Whether the worker's graphs skip the data's zeros (`VAEGraph`'s option).
+    let skipsZeroInputs: Bool
     private var graphs: [Int: VAEGraph] = [:]
 
-    init(model: VAE) { self.model = model }
+    init(model: VAE, skipsZeroInputs: Bool) {
+        self.model = model
+        self.skipsZeroInputs = skipsZeroInputs
+    }
 
     func graph(rows: Int) -> VAEGraph {
         if let graph = graphs[rows] { return graph }
-        let graph = VAEGraph(model: model, batchSize: rows)
+        let graph = VAEGraph(model: model, batchSize: rows, skipsZeroInputs: skipsZeroInputs)
         graphs[rows] = graph
         return graph
     }

@@ -133,6 +133,8 @@ public final class Trainer {
     public private(set) var lastTimings = StepTimings()
     /// Stops an epoch at the first batch whose loss explodes (see `LossGuard` for the rule).
     public var lossGuard = LossGuard()
+    /// Whether the first layer skips the data's zeros on sparse batches (default true; `VAEGraph`).
+    public let skipsZeroInputs: Bool
 
     private let workers: [Worker]
     private var plans: [Int: BatchPlan] = [:]
@@ -145,8 +147,10 @@ public final class Trainer {
     ///   - threads: worker threads (default 1).
     ///   - seed: the run's seed; the trainer draws from its `SeedStreams.training` and `.evaluation` streams.
     ///   - klSchedule: KL warm-up and free bits (default: neither).
+    ///   - skipsZeroInputs: the first layer skips the data's zeros on batches with at most 35 % nonzero
+    ///     inputs (default true); false runs every product through sgemm (the benchmark's dense path).
     public init(model: VAE, learningRate: Float = 1e-3, batchSize: Int = 128, threads: Int = 1, seed: UInt64,
-                klSchedule: KLSchedule = KLSchedule()) {
+                klSchedule: KLSchedule = KLSchedule(), skipsZeroInputs: Bool = true) {
         precondition(batchSize > 0, "Trainer: batch size must be positive")
         precondition(threads > 0, "Trainer: thread count must be positive")
         self.model = model
@@ -156,7 +160,10 @@ public final class Trainer {
         streams = SeedStreams(seed: seed)
         generator = streams.training
         self.klSchedule = klSchedule
-        workers = (0..<threads).map { index in Worker(model: index == 0 ? model : VAE(sharingValuesOf: model)) }
+        self.skipsZeroInputs = skipsZeroInputs
+        workers = (0..<threads).map { index in
+            Worker(model: index == 0 ? model : VAE(sharingValuesOf: model), skipsZeroInputs: skipsZeroInputs)
+        }
         batchNoise = Tensor(shape: [batchSize, model.configuration.latent])
         BLAS.setThreadCount(1)
     }

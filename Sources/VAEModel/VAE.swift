@@ -147,12 +147,14 @@ public final class VAEGraph: @unchecked Sendable {
     ///   - batchSize: rows per step (positive).
     ///   - keepReconstruction: also compute the output activation for BCE models (default false:
     ///     training does not need it).
-    public init(model: VAE, batchSize: Int, keepReconstruction: Bool = false) {
+    ///   - skipsZeroInputs: the first layer skips the input's zeros when a batch is sparse enough
+    ///     (`Tape.skipsZeroInputs`; default true); false runs every product through sgemm.
+    public init(model: VAE, batchSize: Int, keepReconstruction: Bool = false, skipsZeroInputs: Bool = true) {
         precondition(batchSize > 0, "VAEGraph: batch size must be positive")
         self.model = model
         self.batchSize = batchSize
         let c = model.configuration
-        let tape = Tape()
+        let tape = Tape(skipsZeroInputs: skipsZeroInputs)
         self.tape = tape
         let input = Tensor(shape: [batchSize, c.inputSize], name: "x")
         let noise = Tensor(shape: [batchSize, c.latent], name: "eps")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SeededRandom
 import TensorCore
 
 /// Accuracy and edge cases of the SIMD kernels in `VectorMath`, against Double-precision libm.
@@ -178,6 +179,32 @@ struct VectorMathTests {
         ("exp", VectorMath.exp), ("log", VectorMath.log), ("sigmoid", VectorMath.sigmoid),
         ("tanh", VectorMath.tanh), ("softplusOfNegativeAbs", VectorMath.softplusOfNegativeAbs),
     ]
+
+    @Test("fused BCE from logits: the summed loss and σ(l) − t against Double formulas, every length to 40",
+          arguments: [1, 7, 15, 16, 17, 33, 40])
+    func fusedBinaryCrossEntropy(n: Int) {
+        var g = SeededGenerator(seed: UInt64(n))
+        var logits = [Float](repeating: 0, count: n), targets = [Float](repeating: 0, count: n)
+        logits.withUnsafeMutableBufferPointer { g.fillUniform($0, low: -30, high: 30) }
+        targets.withUnsafeMutableBufferPointer { g.fillUniform($0, low: 0, high: 1) }
+        logits[0] = 0
+        if n > 2 { logits[1] = -100; logits[2] = 100 }
+        var gradient = [Float](repeating: .nan, count: n)
+        let loss = logits.withUnsafeBufferPointer { l in
+            targets.withUnsafeBufferPointer { t in
+                gradient.withUnsafeMutableBufferPointer { VectorMath.binaryCrossEntropyWithLogits(l.baseAddress!, target: t.baseAddress!, gradient: $0.baseAddress!, n) }
+            }
+        }
+        var expected = 0.0
+        for i in 0..<n {
+            let l = Double(logits[i]), t = Double(targets[i])
+            expected += max(l, 0) - l * t + Foundation.log1p(Foundation.exp(-abs(l)))
+            let sigmoid = 1 / (1 + Foundation.exp(-l))
+            #expect(abs(Double(gradient[i]) - (sigmoid - t)) <= 3e-7, "element \(i), logit \(l)")
+        }
+        // Each term is a float: rounding ≤ 2^-24 of its magnitude (≤ 30 here), summed in Double.
+        #expect(abs(loss - expected) <= Double(n) * 30 * 0x1p-23)
+    }
 
     @Test("every length (tails included) matches element-by-element evaluation, in place too, and writes only n outputs",
           arguments: [0, 1, 7, 8, 9, 15, 16, 17, 33, 1000])

@@ -18,7 +18,9 @@ struct Bench: ParsableCommand {
         abstract: "Measure training speed, sgemm efficiency, peak memory and sampling latency.",
         discussion: """
         Trains the default model (784-400-20, batch 128, Adam) on the training images of --data for \
-        --epochs timed epochs after --warmup-epochs untimed ones, on each --threads count; measures \
+        --epochs timed epochs after --warmup-epochs untimed ones, on each --threads count, first as \
+        `vae train` runs it (the first layer skipping the zero pixels of sparse batches), then on the \
+        dense path (every product through sgemm); measures \
         single-thread sgemm on the step's own matrix shapes; runs `vae train` and `vae sample --n 64` \
         as child processes for peak memory and latency (skipped with a note when those subcommands are \
         missing). With --rounds N the training measurement runs N times, and with --peers RUNNER each \
@@ -33,7 +35,7 @@ struct Bench: ParsableCommand {
     var data: String?
 
     @Option(help: ArgumentHelp("Hidden layer widths of the model, comma-separated, e.g. 1024 or 512,256; wider models "
-                               + "show how the share of the sgemm rate grows with the work per step. (default: 400)",
+                               + "show how the share of the sgemm rate grows with the work per step.",
                                valueName: "widths"))
     var hidden = "400"
 
@@ -147,7 +149,9 @@ struct Bench: ParsableCommand {
         let stepShapes = GEMMShape.trainingStep(of: probeModel, batch: batchSize)
         let gemmFlopsPerImage = stepShapes.reduce(0) { $0 + $1.flops } / Double(batchSize)
         let nominalFlopsPerImage = 6 * Double(probeModel.multiplyAddsPerExample)
-        print("data: \(location.description), \(formatCount(images.count)) training images")
+        let inputDensity = Double(images.pixels.reduce(0) { $0 + ($1 == 0 ? 0 : 1) }) / Double(max(images.pixels.count, 1))
+        print("data: \(location.description), \(formatCount(images.count)) training images, "
+              + "\(formatFixed(100 * inputDensity, decimals: 1)) % of their pixels nonzero")
         print("model: \(layerSizes.map(String.init).joined(separator: "-")), "
               + "\(formatCount(probeModel.multiplyAddsPerExample)) multiply-adds per example; "
               + "GEMM work per training image \(formatFixed(gemmFlopsPerImage / 1e6, decimals: 2)) MFLOP "
@@ -174,18 +178,24 @@ struct Bench: ParsableCommand {
         }
 
         // Training throughput, in rounds alternating with the peers.
-        print("\ntraining: \(formatCount(images.count)) images, batch \(batchSize), "
+        print("\ntraining: the trainer as `vae train` runs it (the first layer skips the zero pixels of batches "
+              + "with at most \(formatFixed(100 * Tape.sparseInputDensityLimit, decimals: 0)) % nonzero), then the dense path "
+              + "(every product through sgemm; its sgemm% is the share of the roofline), on each thread count")
+        print("training: \(formatCount(images.count)) images, batch \(batchSize), "
               + "\(warmupEpochs) warm-up + \(epochs) timed epochs, seed \(seed), \(rounds) round\(rounds == 1 ? "" : "s")"
               + (peers == nil ? "" : ", alternating with the peers"))
         var training: [TrainingResult] = []
         var peerRuns: [PeerRun] = []
         for round in 1...rounds {
             for t in threads {
-                let result = try measureTraining(data: images, configuration: configuration, threads: t,
-                                             batchSize: batchSize, round: round, gemmFlopsPerImage: gemmFlopsPerImage,
-                                             sgemmGFLOPS: sgemmReference[t] ?? sgemm.combinedGFLOPS * Double(t))
-                training.append(result)
-                print("  round \(round): " + trainingLine(result))
+                for skipping in [true, false] {
+                    let result = try measureTraining(data: images, configuration: configuration, threads: t,
+                                                     skipsZeroInputs: skipping, batchSize: batchSize, round: round,
+                                                     gemmFlopsPerImage: gemmFlopsPerImage,
+                                                     sgemmGFLOPS: sgemmReference[t] ?? sgemm.combinedGFLOPS * Double(t))
+                    training.append(result)
+                    print("  round \(round): " + trainingLine(result))
+                }
             }
             guard let runner = peers else { continue }
             for contender in PeerContender.all(threads: threads) {
@@ -222,7 +232,7 @@ struct Bench: ParsableCommand {
         let setting = BenchSettingResult(
             kernels: kernels, environment: blasEnvironment, openblasCoreName: BLAS.coreName,
             openblasConfiguration: BLAS.configuration, dataFolder: location.folder.path,
-            dataOrigin: location.origin.rawValue, trainImages: images.count, layers: layerSizes,
+            dataOrigin: location.origin.rawValue, trainImages: images.count, inputDensity: inputDensity, layers: layerSizes,
             multiplyAddsPerExample: probeModel.multiplyAddsPerExample, gemmFlopsPerImage: gemmFlopsPerImage,
             nominalFlopsPerImage: nominalFlopsPerImage, seed: seed, sgemm: sgemm, sgemmPerWorker: perWorker,
             training: training, peerRuns: peerRuns, contenders: contenders, ratios: ratios, evaluation: evaluation,

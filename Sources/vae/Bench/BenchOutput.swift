@@ -13,9 +13,10 @@ import VAEModel
 extension Bench {
     // MARK: output
 
-    /// `threads=2 images/s=18,500 GFLOP/s=61 sgemm%=80 step=6.92ms (prep 4% fwd+bwd 76% adam 20%)`.
+    /// `threads=2 images/s=18,500 GFLOP/s=61 sgemm%=80 step=6.92ms (prep 4% fwd+bwd 76% adam 20%)`,
+    /// starting `dense path:` for the dense path.
     func trainingLine(_ r: TrainingResult) -> String {
-        "threads=\(r.threads) images/s=\(formatCount(Int(r.imagesPerSecond.rounded()))) "
+        (r.skipsZeroInputs ? "" : "dense path: ") + "threads=\(r.threads) images/s=\(formatCount(Int(r.imagesPerSecond.rounded()))) "
             + "GFLOP/s=\(formatFixed(r.achievedGFLOPS, decimals: 0)) sgemm%=\(formatFixed(r.sgemmPercent, decimals: 0)) "
             + "step=\(formatFixed(r.step.stepMilliseconds, decimals: 2))ms "
             + "(prep \(formatFixed(r.step.batchPreparationPercent, decimals: 0))% "
@@ -52,21 +53,12 @@ extension Bench {
         var lines = ["summary cpu=\"\(cpu)\" build=\(BuildTarget.isNative ? "native" : "portable") "
                      + "openblas=\(BLAS.coreName)(\(kernels.rawValue)) model=\(layers.map(String.init).joined(separator: "-")) "
                      + "train=\(trainImages) \(sgemmText)"]
-        var vaeParts: [String] = []
-        for contender in contenders where contender.name == "vae" {
-            let runs = training.filter { $0.threads == contender.threads }
-            guard let middle = runs.min(by: {
-                abs($0.imagesPerSecond - contender.medianImagesPerSecond) < abs($1.imagesPerSecond - contender.medianImagesPerSecond)
-            }) else { continue }
-            var line = middle
-            line.imagesPerSecond = contender.medianImagesPerSecond
-            line.achievedGFLOPS = middle.achievedGFLOPS / middle.imagesPerSecond * contender.medianImagesPerSecond
-            line.sgemmPercent = 100 * line.achievedGFLOPS / middle.sgemmGFLOPS
-            vaeParts.append(trainingLine(line))
-        }
         let roundsText = rounds == 1 ? "" : " (median of \(rounds) rounds)"
-        lines.append("summary vae\(roundsText) " + vaeParts.joined(separator: " | "))
-        let peerMedians = contenders.filter { $0.name != "vae" }
+        for (name, title) in [("vae", "summary vae\(roundsText) "), ("vae-dense", "summary vae dense path\(roundsText) ")] {
+            let parts = medianLines(name: name, training: training, contenders: contenders)
+            if !parts.isEmpty { lines.append(title + parts.joined(separator: " | ")) }
+        }
+        let peerMedians = contenders.filter { !$0.name.hasPrefix("vae") }
         if !peerMedians.isEmpty {
             let peerText = peerMedians.map { c in
                 let label = PeerContender(peer: c.name, threads: c.threads).label
@@ -88,6 +80,23 @@ extension Bench {
         }
         lines.append(tail)
         return lines
+    }
+
+    /// The training lines of contender `name` (`vae` or `vae-dense`) at its median images/s per thread
+    /// count, with the step breakdown of the round nearest the median.
+    func medianLines(name: String, training: [TrainingResult], contenders: [ContenderResult]) -> [String] {
+        contenders.filter { $0.name == name }.compactMap { contender in
+            let runs = training.filter { $0.threads == contender.threads && $0.skipsZeroInputs == (name == "vae") }
+            guard let middle = runs.min(by: {
+                abs($0.imagesPerSecond - contender.medianImagesPerSecond) < abs($1.imagesPerSecond - contender.medianImagesPerSecond)
+            }) else { return nil }
+            var line = middle
+            line.imagesPerSecond = contender.medianImagesPerSecond
+            line.achievedGFLOPS = middle.achievedGFLOPS / middle.imagesPerSecond * contender.medianImagesPerSecond
+            line.sgemmPercent = 100 * line.achievedGFLOPS / middle.sgemmGFLOPS
+            line.skipsZeroInputs = true  // the summary line names the path once, not per part
+            return trainingLine(line)
+        }
     }
 
     /// Writes the JSON result file (adding to it with `--append`) and returns its path.

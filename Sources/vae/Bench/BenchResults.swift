@@ -1,4 +1,4 @@
-// The benchmark's result types (the JSON schema `vae-bench/2`) and its kernel settings.
+// The benchmark's result types (the JSON schema `vae-bench/3`) and its kernel settings.
 
 import ArgumentParser
 import Foundation
@@ -114,6 +114,9 @@ struct TrainingResult: Codable, Sendable {
     /// 1-based round (rounds alternate with the peers).
     var round: Int
     var threads: Int
+    /// True for the trainer as `vae train` runs it (the first layer skips the data's zeros on sparse
+    /// batches), false for the dense path (every product through sgemm).
+    var skipsZeroInputs: Bool
     var batchSize: Int
     var warmupEpochs: Int
     var epochs: Int
@@ -124,7 +127,8 @@ struct TrainingResult: Codable, Sendable {
     var imagesPerSecond: Double
     /// Images/s of each timed epoch.
     var epochImagesPerSecond: [Double]
-    /// GEMM work actually done (gemmFlopsPerImage × images / s), GFLOP/s.
+    /// GEMM work of the dense step at this speed (gemmFlopsPerImage × images / s), GFLOP/s; with
+    /// zeros skipped the work actually done is less, so the share of sgemm can pass 100 %.
     var achievedGFLOPS: Double
     /// The sgemm rate this is compared with, GFLOP/s: on 1 thread the step's products at the whole
     /// batch; on T threads the total of T threads running them at once at a worker's share of the batch.
@@ -153,7 +157,7 @@ struct PeerRun: Codable, Sendable {
 
 /// The median images/s of one contender over the rounds.
 struct ContenderResult: Codable, Sendable {
-    /// `vae`, `jax` or `torch`.
+    /// `vae`, `vae-dense` (the dense path), `jax` or `torch`.
     var name: String
     var threads: Int
     /// Images/s of each round that measured.
@@ -196,6 +200,8 @@ struct BenchSettingResult: Codable, Sendable {
     var dataFolder: String
     var dataOrigin: String
     var trainImages: Int
+    /// Share of the training images' pixels that are nonzero (0.19 for MNIST, 0.50 for Fashion-MNIST).
+    var inputDensity: Double
     var layers: [Int]
     var multiplyAddsPerExample: Int
     /// GEMM FLOPs of one training step per image, from the shapes the step runs (3.28 MFLOP for the default model).
@@ -241,7 +247,7 @@ struct BenchReport: Codable, Sendable {
     var logicalCPUs: Int
     var settings: [BenchSettingResult]
 
-    static let currentSchema = "vae-bench/2"
+    static let currentSchema = "vae-bench/3"
 }
 
 /// Errors of the benchmark command itself.

@@ -76,10 +76,13 @@ extension Bench {
     /// The median images/s of vae and of each peer per thread count, over the rounds.
     func contenders(training: [TrainingResult], peerRuns: [PeerRun]) -> [ContenderResult] {
         var results: [ContenderResult] = []
-        for t in Set(training.map(\.threads)).sorted() {
-            let rates = training.filter { $0.threads == t }.map(\.imagesPerSecond)
-            results.append(ContenderResult(name: "vae", threads: t, roundImagesPerSecond: rates,
-                                           medianImagesPerSecond: median(rates)))
+        for (name, skipping) in [("vae", true), ("vae-dense", false)] {
+            for t in Set(training.map(\.threads)).sorted() {
+                let rates = training.filter { $0.threads == t && $0.skipsZeroInputs == skipping }.map(\.imagesPerSecond)
+                guard !rates.isEmpty else { continue }
+                results.append(ContenderResult(name: name, threads: t, roundImagesPerSecond: rates,
+                                               medianImagesPerSecond: median(rates)))
+            }
         }
         for contender in PeerContender.all(threads: threads) {
             let rates = peerRuns.filter { $0.peer == contender.peer && $0.threads == contender.threads }

@@ -12,13 +12,17 @@ extension Bench {
     // MARK: training
 
     /// Trains a fresh model for the warm-up and timed epochs on `threads` workers.
-    /// - Parameter sgemmGFLOPS: the sgemm rate to compare with (see `TrainingResult.sgemmGFLOPS`).
+    /// - Parameters:
+    ///   - skipsZeroInputs: true for the trainer as `vae train` runs it (the first layer skips the data's
+    ///     zeros), false for the dense path (every product through sgemm).
+    ///   - sgemmGFLOPS: the sgemm rate to compare with (see `TrainingResult.sgemmGFLOPS`).
     /// - Throws: `LossExplosion` if the loss explodes (it does not with the default model and rate).
-    func measureTraining(data: ImageSet, configuration: VAEConfiguration, threads: Int, batchSize: Int, round: Int,
-                         gemmFlopsPerImage: Double, sgemmGFLOPS: Double) throws -> TrainingResult {
+    func measureTraining(data: ImageSet, configuration: VAEConfiguration, threads: Int, skipsZeroInputs: Bool,
+                         batchSize: Int, round: Int, gemmFlopsPerImage: Double, sgemmGFLOPS: Double) throws -> TrainingResult {
         var generator = SeededGenerator(seed: seed)
         let model = VAE(configuration: configuration, generator: &generator)
-        let trainer = Trainer(model: model, batchSize: batchSize, threads: threads, seed: seed)
+        let trainer = Trainer(model: model, batchSize: batchSize, threads: threads, seed: seed,
+                              skipsZeroInputs: skipsZeroInputs)
         for _ in 0..<warmupEpochs { _ = try trainer.trainEpoch(on: data) }
         var seconds = 0.0, imagesSeen = 0, epochRates: [Double] = [], finalLoss = 0.0
         var parts = StepTimings()
@@ -48,7 +52,7 @@ extension Bench {
             optimizerPercent: 100 * parts.optimizer / seconds)
         let rate = Double(imagesSeen) / seconds
         let achieved = gemmFlopsPerImage * rate / 1e9
-        return TrainingResult(round: round, threads: threads, batchSize: batchSize, warmupEpochs: warmupEpochs, epochs: epochs,
+        return TrainingResult(round: round, threads: threads, skipsZeroInputs: skipsZeroInputs, batchSize: batchSize, warmupEpochs: warmupEpochs, epochs: epochs,
                               images: imagesSeen, seconds: seconds, imagesPerSecond: rate,
                               epochImagesPerSecond: epochRates, achievedGFLOPS: achieved,
                               sgemmGFLOPS: sgemmGFLOPS, sgemmPercent: 100 * achieved / sgemmGFLOPS,
