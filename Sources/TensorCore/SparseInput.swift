@@ -31,9 +31,6 @@ final class SparseInputProducts {
     static let minimumInputs = 64
     /// Outputs per block (64: four 16-float vectors of accumulators).
     static let blockWidth = 64
-    /// Inputs per panel tile of the forward pass (64: a 64 × 64 tile is 16 KB, half the first-level
-    /// data cache of the x86 cores this runs on).
-    static let inputsPerTile = 64
 
     let entries: NonzeroEntries
     /// P[in, 64] in the forward pass, G[in, 64] in the weight gradient.
@@ -61,34 +58,27 @@ final class SparseInputProducts {
 
     /// Y[m, out] = X · Wᵀ + b over the entries `entries.gatherRows` listed.
     ///
-    /// The block's panel is filled and used one range of `inputsPerTile` inputs at a time, so that the
-    /// part every row reads stays in the first-level cache: rows add a range's entries to their sums in Y.
+    /// The block's panel is filled and used one tile of `NonzeroEntries.tileWidth` inputs at a time, so
+    /// that the part every row reads stays in the first-level cache: rows add a tile's entries to their
+    /// sums in Y.
     /// - Parameters: weight [out, in]; bias [out]; y [m, out] (overwritten).
     func forward(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, outputs: Int, y: UnsafeMutablePointer<Float>) {
         let inputs = entries.columns, rows = entries.rows
-        let cursor = entries.cursor
+        let tiles = entries.tileCount
         var first = 0
         while first < outputs {
             let width = min(Self.blockWidth, outputs - first)
             let stride = (width + 15) & ~15
-            for r in 0..<rows {
-                (y + r * outputs + first).update(from: bias + first, count: width)
-                cursor[r] = entries.rowStart[r]
-            }
-            var low = 0
-            while low < inputs {
-                let high = min(inputs, low + Self.inputsPerTile)
-                let limit = Int32(truncatingIfNeeded: high)
+            for r in 0..<rows { (y + r * outputs + first).update(from: bias + first, count: width) }
+            for t in 0..<tiles {
+                let low = t * NonzeroEntries.tileWidth, high = min(inputs, low + NonzeroEntries.tileWidth)
                 // panel row (j − low) = W[first ..< first + width, j]
                 transpose(rows: width, columns: high - low, a: weight + first * inputs + low, lda: inputs,
                           b: panel, ldb: stride)
                 let tile = panel - low &* stride
                 for r in 0..<rows {
-                    let begin = Int(cursor[r])
-                    var end = begin
-                    let stop = Int(entries.rowStart[r + 1])
-                    while end < stop && entries.rowColumn[end] < limit { end += 1 }
-                    cursor[r] = Int32(truncatingIfNeeded: end)
+                    let begin = Int(entries.tileStart[r * (tiles + 1) + t])
+                    let end = Int(entries.tileStart[r * (tiles + 1) + t + 1])
                     if begin == end { continue }
                     let out = y + r * outputs + first
                     if stride == 64 {
@@ -110,7 +100,6 @@ final class SparseInputProducts {
                         }
                     }
                 }
-                low = high
             }
             first += width
         }
@@ -216,8 +205,16 @@ final class NonzeroEntries {
     let columnStart: UnsafeMutablePointer<Int32>
     let columnRow: UnsafeMutablePointer<Int32>
     let columnValue: UnsafeMutablePointer<Float>
-    /// Scratch of max(rows, columns) positions for the products' and the sort's walks.
-    let cursor: UnsafeMutablePointer<Int32>
+    /// Inputs per tile of the forward pass (64: a tile of 64 inputs × 64 outputs is 16 KB, half the
+    /// first-level data cache of the x86 cores this runs on).
+    static let tileWidth = 64
+    /// ⌈columns / tileWidth⌉.
+    let tileCount: Int
+    /// Row r's entries in tile t (columns t·64 ..< (t+1)·64) are tileStart[r·(tileCount+1) + t] ..<
+    /// tileStart[r·(tileCount+1) + t + 1] (filled by `gatherRows`).
+    let tileStart: UnsafeMutablePointer<Int32>
+    /// Scratch of `columns` positions for the sort.
+    private let cursor: UnsafeMutablePointer<Int32>
 
     init(rows: Int, columns: Int, capacity: Int) {
         self.rows = rows
@@ -233,29 +230,33 @@ final class NonzeroEntries {
         columnStart.initialize(repeating: 0, count: columns + 1)
         columnRow = .allocate(capacity: slots)
         columnValue = .allocate(capacity: slots)
-        cursor = .allocate(capacity: max(rows, columns))
+        cursor = .allocate(capacity: columns)
+        tileCount = (columns + Self.tileWidth - 1) / Self.tileWidth
+        tileStart = .allocate(capacity: rows * (tileCount + 1))
+        tileStart.initialize(repeating: 0, count: rows * (tileCount + 1))
     }
 
     deinit {
         rowStart.deallocate(); rowColumn.deallocate(); rowValue.deallocate()
         columnStart.deallocate(); columnRow.deallocate(); columnValue.deallocate(); cursor.deallocate()
+        tileStart.deallocate()
     }
-
-    /// 2^lane in each lane.
-    private static let laneBits = SIMD16<UInt32>(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
 
     /// Lists the nonzero entries of `x` [rows, columns] by row. Returns false when there are more than
     /// `capacity` (the listing is then unusable). NaN counts as nonzero; ±0 is skipped.
     func gatherRows(_ x: UnsafePointer<Float>) -> Bool {
+        let laneBits = SIMD16<UInt32>(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
         var n = 0
         rowStart[0] = 0
         for r in 0..<rows {
             let row = x + r * columns
+            let tiles = tileStart + r * (tileCount + 1)
             var j = 0
             while j + 16 <= columns {
+                if j % Self.tileWidth == 0 { tiles[j / Self.tileWidth] = Int32(truncatingIfNeeded: n) }
                 let v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD16<Float>.self)
                 // One bit per nonzero lane, then one entry per set bit (ascending).
-                var mask = SIMD16<UInt32>().replacing(with: Self.laneBits, where: v .!= 0).wrappedSum()
+                var mask = SIMD16<UInt32>().replacing(with: laneBits, where: v .!= 0).wrappedSum()
                 if mask != 0 {
                     while mask != 0 {
                         let lane = mask.trailingZeroBitCount
@@ -269,6 +270,7 @@ final class NonzeroEntries {
                 j += 16
             }
             while j < columns {
+                if j % Self.tileWidth == 0 { tiles[j / Self.tileWidth] = Int32(truncatingIfNeeded: n) }
                 let value = row[j]
                 if value != 0 {
                     if n == capacity { return false }
@@ -279,6 +281,7 @@ final class NonzeroEntries {
                 j += 1
             }
             rowStart[r + 1] = Int32(truncatingIfNeeded: n)
+            tiles[tileCount] = Int32(truncatingIfNeeded: n)
         }
         count = n
         return true
