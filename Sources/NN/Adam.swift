@@ -56,9 +56,9 @@ public final class Adam: @unchecked Sendable {
         for p in parameters { offsets.append(total); total += p.count }
         self.offsets = offsets
         count = total
-        firstMoments = .allocate(capacity: max(total, 1))
+        firstMoments = allocateAligned(floats: max(total, 1))
         firstMoments.initialize(repeating: 0, count: max(total, 1))
-        secondMoments = .allocate(capacity: max(total, 1))
+        secondMoments = allocateAligned(floats: max(total, 1))
         secondMoments.initialize(repeating: 0, count: max(total, 1))
     }
 

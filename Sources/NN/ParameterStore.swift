@@ -22,9 +22,9 @@ public final class ParameterStore: @unchecked Sendable {
     public init(capacity: Int) {
         precondition(capacity >= 0, "ParameterStore: negative capacity")
         self.capacity = capacity
-        values = .allocate(capacity: max(capacity, 1))
+        values = allocateAligned(floats: max(capacity, 1))
         values.initialize(repeating: 0, count: max(capacity, 1))
-        gradients = .allocate(capacity: max(capacity, 1))
+        gradients = allocateAligned(floats: max(capacity, 1))
         gradients.initialize(repeating: 0, count: max(capacity, 1))
         ownsValues = true
     }
@@ -34,7 +34,7 @@ public final class ParameterStore: @unchecked Sendable {
     public init(sharingValuesOf other: ParameterStore) {
         capacity = other.capacity
         values = other.values
-        gradients = .allocate(capacity: max(capacity, 1))
+        gradients = allocateAligned(floats: max(capacity, 1))
         gradients.initialize(repeating: 0, count: max(capacity, 1))
         ownsValues = false
         for t in other.tensors { _ = makeTensor(shape: t.shape, name: t.name) }

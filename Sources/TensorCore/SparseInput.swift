@@ -45,9 +45,9 @@ final class SparseInputProducts {
         let (cells, overflow) = rows.multipliedReportingOverflow(by: inputs)
         guard !overflow, cells < Int(Int32.max) else { return nil }
         entries = NonzeroEntries(rows: rows, columns: inputs, capacity: Int(Self.densityLimit * Double(cells)))
-        panel = .allocate(capacity: inputs * Self.blockWidth)
+        panel = allocateAligned(floats: inputs * Self.blockWidth)
         panel.initialize(repeating: 0, count: inputs * Self.blockWidth)
-        rowPanel = .allocate(capacity: max(rows, 1) * Self.blockWidth)
+        rowPanel = allocateAligned(floats: max(rows, 1) * Self.blockWidth)
         rowPanel.initialize(repeating: 0, count: max(rows, 1) * Self.blockWidth)
     }
 

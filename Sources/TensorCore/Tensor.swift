@@ -1,3 +1,11 @@
+/// Room for `floats` floats starting on a 64-byte boundary (a cache line), so that vector loads of
+/// rows whose length is a multiple of 16 never straddle two lines; uninitialised. Free it with
+/// `deallocate()` like any other pointer.
+public func allocateAligned(floats: Int) -> UnsafeMutablePointer<Float> {
+    UnsafeMutableRawPointer.allocate(byteCount: floats * MemoryLayout<Float>.stride, alignment: 64)
+        .bindMemory(to: Float.self, capacity: floats)
+}
+
 /// A float32 tensor: contiguous, row-major storage allocated once, plus an optional gradient buffer.
 ///
 /// `Tensor` is a reference type on purpose: a training step reads and writes the same buffers every
@@ -66,7 +74,7 @@ public final class Tensor: @unchecked Sendable {
 
     /// A zero-filled buffer of `count` floats (at least one, so a scalar or empty tensor has an address).
     private static func allocateZeros(_ count: Int) -> UnsafeMutablePointer<Float> {
-        let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        let pointer = allocateAligned(floats: max(count, 1))
         pointer.initialize(repeating: 0, count: max(count, 1))
         return pointer
     }
