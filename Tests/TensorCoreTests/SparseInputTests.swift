@@ -63,10 +63,11 @@ struct SparseInputTests {
         zip(a, b).map { abs(Double($0) - $1) }.max() ?? 0
     }
 
-    /// Shapes: a full 64-output block, 16-wide and ragged last blocks, inputs not a multiple of 16,
-    /// one row, the encoder's own [128 × 784] → 400.
+    /// Shapes: a full 64-output block, 16-wide and ragged last blocks, inputs not a multiple of 16, a
+    /// tile of inputs starting in the last partial vector (260, 270 inputs), one row, the encoder's own
+    /// [128 × 784] → 400.
     @Test("forward and weight gradient match the naive loops", arguments: [
-        (5, 100, 85), (1, 64, 64), (7, 77, 3), (3, 130, 150), (128, 784, 400), (2, 64, 17),
+        (5, 100, 85), (1, 64, 64), (7, 77, 3), (3, 130, 150), (128, 784, 400), (2, 64, 17), (4, 260, 70), (3, 270, 33),
     ])
     func matchesNaive(shape: (Int, Int, Int)) {
         let (m, n, out) = shape
