@@ -236,6 +236,8 @@ final class NonzeroEntries {
     /// Lists the nonzero entries of `x` [rows, columns] by row. Returns false when there are more than
     /// `capacity` (the listing is then unusable). NaN counts as nonzero; ±0 is skipped.
     func gatherRows(_ x: UnsafePointer<Float>) -> Bool {
+        // A counting pass first (no writes), so that dense data costs one quick read.
+        guard Self.countNonzero(x, rows * columns) <= capacity else { return false }
         let laneBits = SIMD16<UInt32>(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
         var n = 0
         rowStart[0] = 0
@@ -276,6 +278,23 @@ final class NonzeroEntries {
         }
         count = n
         return true
+    }
+
+    /// How many of the `count` floats at `x` are nonzero (NaN counts; ±0 does not).
+    static func countNonzero(_ x: UnsafePointer<Float>, _ count: Int) -> Int {
+        var lanes = SIMD16<Int32>()
+        var i = 0
+        while i + 16 <= count {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+            lanes &+= SIMD16<Int32>().replacing(with: 1, where: v .!= 0)
+            i += 16
+        }
+        var total = Int(lanes.wrappedSum())
+        while i < count {
+            if x[i] != 0 { total += 1 }
+            i += 1
+        }
+        return total
     }
 
     /// Lists the entries `gatherRows` found by column (a counting sort; rows ascending in each column).
