@@ -82,21 +82,15 @@ final class SparseInputProducts {
                     if begin == end { continue }
                     let out = y + r * outputs + first
                     if stride == 64 {
-                        var a0 = load(out), a1 = load(out + 16), a2 = load(out + 32), a3 = load(out + 48)
-                        for e in begin..<end {
-                            let v = SIMD16<Float>(repeating: entries.rowValue[e])
-                            let p = tile + Int(entries.rowColumn[e]) &* 64
-                            a0 += v * load(p); a1 += v * load(p + 16); a2 += v * load(p + 32); a3 += v * load(p + 48)
-                        }
-                        store(a0, out); store(a1, out + 16); store(a2, out + 32); store(a3, out + 48)
+                        var sums = Sums64(out)
+                        sums.add(begin..<end, values: entries.rowValue, rows: entries.rowColumn, of: tile)
+                        sums.store(out)
                     } else {
                         for c in Swift.stride(from: 0, to: width, by: 16) {
                             let count = min(16, width - c)
-                            var a = loadPart(out + c, count: count)
-                            for e in begin..<end {
-                                a += SIMD16<Float>(repeating: entries.rowValue[e]) * load(tile + Int(entries.rowColumn[e]) &* stride + c)
-                            }
-                            storePart(a, out + c, count: count)
+                            let sum = loadPart(out + c, count: count)
+                                + Self.sum(begin..<end, values: entries.rowValue, rows: entries.rowColumn, of: tile + c, stride: stride)
+                            storePart(sum, out + c, count: count)
                         }
                     }
                 }
@@ -119,20 +113,13 @@ final class SparseInputProducts {
                 let begin = Int(entries.columnStart[j]), end = Int(entries.columnStart[j + 1])
                 let g = panel + j * stride
                 if stride == 64 {
-                    var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
-                    for e in begin..<end {
-                        let v = SIMD16<Float>(repeating: entries.columnValue[e])
-                        let p = rowPanel + Int(entries.columnRow[e]) &* 64
-                        a0 += v * load(p); a1 += v * load(p + 16); a2 += v * load(p + 32); a3 += v * load(p + 48)
-                    }
-                    store(a0, g); store(a1, g + 16); store(a2, g + 32); store(a3, g + 48)
+                    var sums = Sums64()
+                    sums.add(begin..<end, values: entries.columnValue, rows: entries.columnRow, of: rowPanel)
+                    sums.store(g)
                 } else {
                     for c in Swift.stride(from: 0, to: stride, by: 16) {
-                        var a = SIMD16<Float>()
-                        for e in begin..<end {
-                            a += SIMD16<Float>(repeating: entries.columnValue[e]) * load(rowPanel + Int(entries.columnRow[e]) &* stride + c)
-                        }
-                        store(a, g + c)
+                        store(Self.sum(begin..<end, values: entries.columnValue, rows: entries.columnRow,
+                                       of: rowPanel + c, stride: stride), g + c)
                     }
                 }
             }
@@ -147,6 +134,19 @@ final class SparseInputProducts {
             }
             first += width
         }
+    }
+
+    /// Σ_e values[e] · panel[rows[e] · stride ..< + 16] over the entries e in `range`: the inner loop
+    /// of both products on a block narrower than 64 (one 16-float vector at a time).
+    @inline(__always)
+    private static func sum(_ range: Range<Int>, values: UnsafePointer<Float>, rows: UnsafePointer<Int32>,
+                            of panel: UnsafePointer<Float>, stride: Int) -> SIMD16<Float> {
+        var sum = SIMD16<Float>()
+        for e in range {
+            sum += SIMD16<Float>(repeating: values[e])
+                * UnsafeRawPointer(panel + Int(rows[e]) &* stride).loadUnaligned(as: SIMD16<Float>.self)
+        }
+        return sum
     }
 
     @inline(__always)
@@ -313,5 +313,47 @@ final class NonzeroEntries {
                 cursor[j] = Int32(truncatingIfNeeded: slot + 1)
             }
         }
+    }
+}
+
+/// Four 16-float sums held in registers: the 64 outputs of a block, to which both products add rows of
+/// a panel with 64 floats per row.
+struct Sums64 {
+    var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+
+    init() {}
+
+    /// The 64 floats at `p`.
+    @inline(__always)
+    init(_ p: UnsafeMutablePointer<Float>) {
+        let raw = UnsafeRawPointer(p)
+        a0 = raw.loadUnaligned(as: SIMD16<Float>.self)
+        a1 = raw.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+        a2 = raw.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
+        a3 = raw.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
+    }
+
+    /// Adds values[e] · panel[rows[e] · 64 ..< + 64] for every entry e in `range`.
+    @inline(__always)
+    mutating func add(_ range: Range<Int>, values: UnsafePointer<Float>, rows: UnsafePointer<Int32>,
+                      of panel: UnsafePointer<Float>) {
+        for e in range {
+            let v = SIMD16<Float>(repeating: values[e])
+            let p = UnsafeRawPointer(panel + Int(rows[e]) &* 64)
+            a0 += v * p.loadUnaligned(as: SIMD16<Float>.self)
+            a1 += v * p.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+            a2 += v * p.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
+            a3 += v * p.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
+        }
+    }
+
+    /// Writes the 64 sums to `p`.
+    @inline(__always)
+    func store(_ p: UnsafeMutablePointer<Float>) {
+        let raw = UnsafeMutableRawPointer(p)
+        raw.storeBytes(of: a0, as: SIMD16<Float>.self)
+        raw.storeBytes(of: a1, toByteOffset: 64, as: SIMD16<Float>.self)
+        raw.storeBytes(of: a2, toByteOffset: 128, as: SIMD16<Float>.self)
+        raw.storeBytes(of: a3, toByteOffset: 192, as: SIMD16<Float>.self)
     }
 }

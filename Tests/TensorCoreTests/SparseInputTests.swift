@@ -25,6 +25,25 @@ struct SparseInputTests {
         return t
     }
 
+    /// A layer's data, weight and bias for one test.
+    struct Layer {
+        let x: Tensor, weight: Tensor, bias: Tensor
+    }
+
+    /// Data of `rows` × `inputs` with about `density` nonzero, and a random weight and bias of
+    /// `outputs`, all from `seed`.
+    static func layer(rows: Int, inputs: Int, outputs: Int, density: Float, seed: UInt64) -> Layer {
+        Layer(x: sparseInput(rows: rows, columns: inputs, density: density, seed: seed),
+              weight: parameter([outputs, inputs], seed: seed + 1), bias: parameter([outputs], seed: seed + 2))
+    }
+
+    /// `run` on a `Layer`, with every upstream gradient `upstream`.
+    static func run(_ layer: Layer, upstream: Float, skipping: Bool, twice: Bool = false) -> LayerResult {
+        let count = layer.x.shape[0] * layer.weight.shape[0]
+        return run(x: layer.x, weight: layer.weight, bias: layer.bias,
+                   upstream: [Float](repeating: upstream, count: count), skipping: skipping, twice: twice)
+    }
+
     struct LayerResult {
         let output: [Float]
         let weightGradient: [Float]
@@ -90,22 +109,18 @@ struct SparseInputTests {
 
     @Test("a second contribution to the weight gradient adds to the first")
     func accumulates() {
-        let x = Self.sparseInput(rows: 6, columns: 96, density: 0.25, seed: 11)
-        let w = Self.parameter([70, 96], seed: 12), b = Self.parameter([70], seed: 13)
-        let upstream = [Float](repeating: 0.5, count: 6 * 70)
-        let twice = Self.run(x: x, weight: w, bias: b, upstream: upstream, skipping: true, twice: true)
-        let dense = Self.run(x: x, weight: w, bias: b, upstream: upstream, skipping: false, twice: true)
+        let layer = Self.layer(rows: 6, inputs: 96, outputs: 70, density: 0.25, seed: 11)
+        let twice = Self.run(layer, upstream: 0.5, skipping: true, twice: true)
+        let dense = Self.run(layer, upstream: 0.5, skipping: false, twice: true)
         #expect(Self.worst(twice.weightGradient, dense.weightGradient.map(Double.init)) <= 1e-5)
         #expect(Self.worst(twice.output, dense.output.map(Double.init)) <= 1e-4)
     }
 
     @Test("above the density limit the dense products run: the same bytes as a tape that never skips")
     func denseAboveLimit() {
-        let x = Self.sparseInput(rows: 16, columns: 128, density: 0.6, seed: 21)
-        let w = Self.parameter([40, 128], seed: 22), b = Self.parameter([40], seed: 23)
-        let upstream = [Float](repeating: 1, count: 16 * 40)
-        let skipping = Self.run(x: x, weight: w, bias: b, upstream: upstream, skipping: true)
-        let dense = Self.run(x: x, weight: w, bias: b, upstream: upstream, skipping: false)
+        let layer = Self.layer(rows: 16, inputs: 128, outputs: 40, density: 0.6, seed: 21)
+        let skipping = Self.run(layer, upstream: 1, skipping: true)
+        let dense = Self.run(layer, upstream: 1, skipping: false)
         #expect(skipping.output == dense.output)
         #expect(skipping.weightGradient == dense.weightGradient)
     }
@@ -139,11 +154,9 @@ struct SparseInputTests {
 
     @Test("the same input gives the same bytes every pass")
     func deterministic() {
-        let x = Self.sparseInput(rows: 32, columns: 784, density: 0.19, seed: 51)
-        let w = Self.parameter([400, 784], seed: 52), b = Self.parameter([400], seed: 53)
-        let upstream = [Float](repeating: 0.25, count: 32 * 400)
-        let first = Self.run(x: x, weight: w, bias: b, upstream: upstream, skipping: true)
-        let second = Self.run(x: x, weight: w, bias: b, upstream: upstream, skipping: true)
+        let layer = Self.layer(rows: 32, inputs: 784, outputs: 400, density: 0.19, seed: 51)
+        let first = Self.run(layer, upstream: 0.25, skipping: true)
+        let second = Self.run(layer, upstream: 0.25, skipping: true)
         #expect(first.output == second.output && first.weightGradient == second.weightGradient)
     }
 }
