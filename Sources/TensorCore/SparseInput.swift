@@ -88,8 +88,8 @@ final class SparseInputProducts {
                     } else {
                         for c in Swift.stride(from: 0, to: width, by: 16) {
                             let count = min(16, width - c)
-                            let sum = loadPart(out + c, count: count)
-                                + Self.sum(begin..<end, values: entries.rowValue, rows: entries.rowColumn, of: tile + c, stride: stride)
+                            let sum = Self.sum(begin..<end, values: entries.rowValue, rows: entries.rowColumn,
+                                               of: tile + c, stride: stride, startingAt: loadPart(out + c, count: count))
                             storePart(sum, out + c, count: count)
                         }
                     }
@@ -119,7 +119,7 @@ final class SparseInputProducts {
                 } else {
                     for c in Swift.stride(from: 0, to: stride, by: 16) {
                         store(Self.sum(begin..<end, values: entries.columnValue, rows: entries.columnRow,
-                                       of: rowPanel + c, stride: stride), g + c)
+                                       of: rowPanel + c, stride: stride, startingAt: SIMD16<Float>()), g + c)
                     }
                 }
             }
@@ -136,12 +136,13 @@ final class SparseInputProducts {
         }
     }
 
-    /// Σ_e values[e] · panel[rows[e] · stride ..< + 16] over the entries e in `range`: the inner loop
-    /// of both products on a block narrower than 64 (one 16-float vector at a time).
+    /// `start` + Σ_e values[e] · panel[rows[e] · stride ..< + 16] over the entries e in `range`, added
+    /// in that order: the inner loop of both products on a block narrower than 64 (one 16-float vector
+    /// at a time).
     @inline(__always)
     private static func sum(_ range: Range<Int>, values: UnsafePointer<Float>, rows: UnsafePointer<Int32>,
-                            of panel: UnsafePointer<Float>, stride: Int) -> SIMD16<Float> {
-        var sum = SIMD16<Float>()
+                            of panel: UnsafePointer<Float>, stride: Int, startingAt start: SIMD16<Float>) -> SIMD16<Float> {
+        var sum = start
         for e in range {
             sum += SIMD16<Float>(repeating: values[e])
                 * UnsafeRawPointer(panel + Int(rows[e]) &* stride).loadUnaligned(as: SIMD16<Float>.self)
