@@ -26,6 +26,22 @@ public struct FuzzReport: CustomStringConvertible, Sendable {
             + "\(String(format: "%.1f", seconds)) s, slowest \(String(format: "%.3f", slowestSeconds)) s, "
             + "peak memory rise \(peakRiseBytes >> 20) MiB"
     }
+
+    /// The rules every fuzzer's run must keep, each broken one as a sentence (empty when all hold):
+    /// every iteration ended accepted or refused, more than half of the damaged files were refused, no
+    /// file took a second, and peak memory rose by less than 300 MiB.
+    public var violations: [String] {
+        var broken: [String] = []
+        if refused + accepted != iterations {
+            broken.append("\(refused + accepted) of \(iterations) iterations ended accepted or refused")
+        }
+        if refused <= iterations / 2 {
+            broken.append("most damaged files should be refused (\(refused) of \(iterations))")
+        }
+        if slowestSeconds >= 1 { broken.append("the slowest file took \(slowestSeconds) s") }
+        if peakRiseBytes >= 300 << 20 { broken.append("peak memory rose by \(peakRiseBytes >> 20) MiB") }
+        return broken
+    }
 }
 
 /// The one fuzzing loop of the tests: `iterations` times, `makeInput` damages a file with a mutator seeded

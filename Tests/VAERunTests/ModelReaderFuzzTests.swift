@@ -51,10 +51,7 @@ struct ModelReaderFuzzTests {
                 return .refused
             }
         })
-        #expect(report.refused + report.accepted == iterations)
-        #expect(report.refused > iterations / 2, "most damaged files should be refused (\(report.refused) of \(iterations))")
-        #expect(report.slowestSeconds < 1, "the slowest file took \(report.slowestSeconds) s")
-        #expect(report.peakRiseBytes < 300 << 20, "peak memory rose by \(report.peakRiseBytes >> 20) MiB")
+        #expect(report.violations.isEmpty, "\(report.violations.joined(separator: "; "))")
         print(report)
     }
 }
