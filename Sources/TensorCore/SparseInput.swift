@@ -151,12 +151,9 @@ final class SparseInputProducts {
     }
 
     @inline(__always)
-    private func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    private func load(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
     }
-
-    @inline(__always)
-    private func load(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> { load(UnsafePointer(p)) }
 
     @inline(__always)
     private func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {

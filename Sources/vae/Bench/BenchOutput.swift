@@ -14,9 +14,9 @@ extension Bench {
     // MARK: output
 
     /// `threads=2 images/s=18,500 GFLOP/s=61 sgemm%=80 step=6.92ms (prep 4% fwd+bwd 76% adam 20%)`,
-    /// starting `dense path:` for the dense path.
-    func trainingLine(_ r: TrainingResult) -> String {
-        (r.skipsZeroInputs ? "" : "dense path: ") + "threads=\(r.threads) images/s=\(formatCount(Int(r.imagesPerSecond.rounded()))) "
+    /// starting `dense path:` for the dense path when `namingPath` (the summary names it once per line).
+    func trainingLine(_ r: TrainingResult, namingPath: Bool = true) -> String {
+        (namingPath && !r.skipsZeroInputs ? "dense path: " : "") + "threads=\(r.threads) images/s=\(formatCount(Int(r.imagesPerSecond.rounded()))) "
             + "GFLOP/s=\(formatFixed(r.achievedGFLOPS, decimals: 0)) sgemm%=\(formatFixed(r.sgemmPercent, decimals: 0)) "
             + "step=\(formatFixed(r.step.stepMilliseconds, decimals: 2))ms "
             + "(prep \(formatFixed(r.step.batchPreparationPercent, decimals: 0))% "
@@ -94,8 +94,7 @@ extension Bench {
             line.imagesPerSecond = contender.medianImagesPerSecond
             line.achievedGFLOPS = middle.achievedGFLOPS / middle.imagesPerSecond * contender.medianImagesPerSecond
             line.sgemmPercent = 100 * line.achievedGFLOPS / middle.sgemmGFLOPS
-            line.skipsZeroInputs = true  // the summary line names the path once, not per part
-            return trainingLine(line)
+            return trainingLine(line, namingPath: false)
         }
     }
 
