@@ -24,9 +24,14 @@ public protocol TrainingData: Sendable {
     ///   - generator: source of randomness (used by dynamic binarization only).
     func fillBatch(indices: UnsafeBufferPointer<Int>, into destination: UnsafeMutablePointer<Float>,
                    generator: inout SeededGenerator)
+    /// Whether `fillBatch` draws from its generator (dynamic binarization does). When it does not, a
+    /// batch's row blocks may be filled in any order, on any thread, with the same result (default false).
+    var fillDrawsRandomness: Bool { get }
 }
 
 extension TrainingData {
+    public var fillDrawsRandomness: Bool { false }
+
     /// Writes the examples at `indices` as rows into `destination` (see the pointer version).
     ///
     /// - Parameters:

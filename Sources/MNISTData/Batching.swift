@@ -20,10 +20,17 @@ public enum PixelScaling: String, Sendable, CaseIterable, CustomStringConvertibl
         }
     }
 
+    /// The float of a byte b is b / divisor − shift: 255 and 0 (unit and binarized's probabilities), or
+    /// 127.5 and 1 (symmetric).
+    var divisor: Float { self == .symmetric ? 127.5 : 255 }
+    var shift: Float { self == .symmetric ? 1 : 0 }
+
     /// byte → byte / 255 for all 256 bytes.
-    static let unitTable: [Float] = (0..<256).map { Float($0) / 255 }
+    static let unitTable: [Float] = (0..<256).map { Float($0) / PixelScaling.unit.divisor - PixelScaling.unit.shift }
     /// byte → byte / 127.5 − 1 for all 256 bytes.
-    static let symmetricTable: [Float] = (0..<256).map { Float($0) / 127.5 - 1 }
+    static let symmetricTable: [Float] = (0..<256).map {
+        Float($0) / PixelScaling.symmetric.divisor - PixelScaling.symmetric.shift
+    }
 
     /// The 256-entry byte → Float table; for `.binarized` it holds the probabilities byte / 255.
     public var lookupTable: [Float] { self == .symmetric ? Self.symmetricTable : Self.unitTable }
@@ -32,6 +39,9 @@ public enum PixelScaling: String, Sendable, CaseIterable, CustomStringConvertibl
 extension ImageSet: TrainingData {
     /// H×W floats per image.
     public var featureCount: Int { pixelsPerImage }
+
+    /// True for dynamic binarization, which draws every pixel from the generator.
+    public var fillDrawsRandomness: Bool { scaling == .binarized }
 
     /// Writes images at `indices` as rows of floats using `self.scaling`.
     public func fillBatch(indices: UnsafeBufferPointer<Int>, into destination: UnsafeMutablePointer<Float>,
@@ -75,7 +85,10 @@ extension ImageSet: TrainingData {
                             out[p] = generator.nextUniformFloat() < lookup[Int(image[p])] ? 1 : 0
                         }
                     } else {
-                        for p in 0..<size { out[p] = lookup[Int(image[p])] }
+                        // The table's correctly rounded byte / divisor − shift, computed in a loop the
+                        // compiler vectorises (a table lookup per pixel does not).
+                        let divisor = scaling.divisor, shift = scaling.shift
+                        for p in 0..<size { out[p] = Float(image[p]) / divisor - shift }
                     }
                     out += size
                 }

@@ -98,7 +98,9 @@ public struct BatchProgress: Sendable {
 
 /// Time spent in each part of the training steps of an epoch (seconds, summed over steps).
 public struct StepTimings: Codable, Equatable, Sendable {
-    /// Drawing the batch: byte → float conversion, labels, noise.
+    /// Drawing the batch: byte → float conversion, labels, noise. With several workers and data whose
+    /// conversion draws nothing at random, each worker converts its own rows at the start of its pass,
+    /// and that part counts in `forwardBackward`.
     public var batchPreparation: Double = 0
     /// Forward and backward passes of all workers (run in parallel, wall time).
     public var forwardBackward: Double = 0
@@ -263,10 +265,18 @@ public final class Trainer {
                 if stopRequested() { return false }
                 let indices = UnsafeBufferPointer(rebasing: order[schedule.range(ofBatch: b)])
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                let plan = prepare(indices: indices, data: data, generator: &generator)
+                let (plan, workersFill) = prepare(indices: indices, data: data, generator: &generator)
                 klTerm(plan)
                 let t1 = DispatchTime.now().uptimeNanoseconds
-                run(plan, backward: backward)
+                // Read-only while the workers run; each reads its own block.
+                nonisolated(unsafe) let batchIndices = indices
+                run(plan, backward: backward) { w in
+                    guard workersFill else { return }
+                    // Never drawn from: this data's fill draws nothing at random.
+                    var unused = SeededGenerator(seed: 0)
+                    data.fillBatch(indices: UnsafeBufferPointer(rebasing: batchIndices[plan.blocks[w]]),
+                                   into: plan.graphs[w].input.data, generator: &unused)
+                }
                 let t2 = DispatchTime.now().uptimeNanoseconds
                 timings.batchPreparation += Double(t1 - t0) * 1e-9
                 timings.forwardBackward += Double(t2 - t1) * 1e-9
@@ -297,40 +307,51 @@ public final class Trainer {
         return plan
     }
 
-    /// Cuts `indices` into one contiguous block per active worker and writes each block's inputs,
-    /// labels and noise into that worker's graph. Draws happen in batch order, whatever the split.
+    /// Cuts `indices` into one contiguous block per active worker and writes each block's labels and
+    /// noise into that worker's graph, and its inputs unless the workers are to convert them. Draws
+    /// happen in batch order, whatever the split.
+    /// - Returns: the plan, and whether each worker converts its own rows at the start of its pass
+    ///   (`run`'s `fill`): true when there are several workers and the data's fill draws nothing at
+    ///   random, so that the byte → float conversion runs in parallel with the same result.
     private func prepare(indices: UnsafeBufferPointer<Int>, data: TrainingData,
-                         generator: inout SeededGenerator) -> BatchPlan {
+                         generator: inout SeededGenerator) -> (plan: BatchPlan, workersFill: Bool) {
         let plan = plan(rows: indices.count)
         let latent = model.configuration.latent
+        let workersFill = plan.graphs.count > 1 && !data.fillDrawsRandomness
         generator.fillNormal(UnsafeMutableBufferPointer(start: batchNoise.data, count: indices.count * latent))
         for (block, graph) in zip(plan.blocks, plan.graphs) {
             let part = UnsafeBufferPointer(rebasing: indices[block])
-            data.fillBatch(indices: part, into: graph.input.data, generator: &generator)
+            if !workersFill { data.fillBatch(indices: part, into: graph.input.data, generator: &generator) }
             graph.noise.copyValues(from: batchNoise.data + block.lowerBound * latent)
             if let labels = graph.labels {
                 data.fillOneHot(indices: part, into: labels.buffer)
             }
         }
-        return plan
+        return (plan, workersFill)
     }
 
-    /// Runs every active worker's forward (and backward) pass, in parallel when there is more than one.
-    /// With free bits on several workers, all forward passes finish first, so that which latent
-    /// dimensions are above the floor is decided on the whole batch before any backward pass.
-    private func run(_ plan: BatchPlan, backward: Bool) {
+    /// Runs every active worker's forward (and backward) pass, in parallel when there is more than one;
+    /// worker w first calls `fill(w)`. With free bits on several workers, all forward passes finish
+    /// first, so that which latent dimensions are above the floor is decided on the whole batch before
+    /// any backward pass.
+    private func run(_ plan: BatchPlan, backward: Bool, fill: @Sendable (Int) -> Void) {
         if plan.graphs.count == 1 {
+            fill(0)
             plan.graphs[0].forward()
             if backward { plan.graphs[0].backward() }
             return
         }
         if backward && plan.batchKLFloor != nil {
-            DispatchQueue.concurrentPerform(iterations: plan.graphs.count) { w in plan.graphs[w].forward() }
+            DispatchQueue.concurrentPerform(iterations: plan.graphs.count) { w in
+                fill(w)
+                plan.graphs[w].forward()
+            }
             plan.decideKLFloor()
             DispatchQueue.concurrentPerform(iterations: plan.graphs.count) { w in plan.graphs[w].backward() }
             return
         }
         DispatchQueue.concurrentPerform(iterations: plan.graphs.count) { w in
+            fill(w)
             plan.graphs[w].forward()
             if backward { plan.graphs[w].backward() }
         }

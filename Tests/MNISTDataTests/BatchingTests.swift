@@ -22,6 +22,21 @@ struct BatchingTests {
         #expect(generator == SeededGenerator(seed: 1), "deterministic scalings must not draw random numbers")
     }
 
+    @Test("every byte converts to byte / 255 or byte / 127.5 − 1, as the lookup table has it", arguments: [PixelScaling.unit, .symmetric])
+    func everyByte(scaling: PixelScaling) {
+        // One image of 256 + 7 pixels: every byte value, then 7 more past the last full vector.
+        let bytes = (0..<256).map { UInt8($0) } + [255, 254, 1, 0, 128, 17, 200]
+        let set = ImageSet(count: 1, height: 1, width: bytes.count, pixels: bytes, scaling: scaling)
+        var out = [Float](repeating: .nan, count: bytes.count)
+        var generator = SeededGenerator(seed: 3)
+        out.withUnsafeMutableBufferPointer { set.fillBatch(indices: [0], into: $0, generator: &generator) }
+        let expected = bytes.map { scaling == .unit ? Float($0) / 255 : Float($0) / 127.5 - 1 }
+        #expect(out == expected)
+        #expect(out == bytes.map { scaling.lookupTable[Int($0)] })
+        #expect(!set.fillDrawsRandomness)
+        #expect(set.withScaling(.binarized).fillDrawsRandomness)
+    }
+
     @Test("dynamic binarization draws Bernoulli(byte/255), reproducibly from the seed")
     func binarization() {
         let count = 2000

@@ -1,3 +1,4 @@
+import Batches
 import MNISTData
 import NN
 import SeededRandom
@@ -41,6 +42,35 @@ struct TrainerTests {
         let a = Self.makeTrainer(threads: 2, batchSize: 16), b = Self.makeTrainer(threads: 2, batchSize: 16)
         for _ in 0..<3 { _ = try a.trainEpoch(on: data); _ = try b.trainEpoch(on: data) }
         #expect(a.model.parameters.map(\.values) == b.model.parameters.map(\.values))
+    }
+
+    /// `data` with its fill reported as random, so that the trainer converts every row in one place.
+    struct FilledInOnePlace: TrainingData {
+        let data: FloatDataset
+        var count: Int { data.count }
+        var featureCount: Int { data.featureCount }
+        var labels: [UInt8]? { data.labels }
+        var classCount: Int { data.classCount }
+        var fillDrawsRandomness: Bool { true }
+        func fillBatch(indices: UnsafeBufferPointer<Int>, into destination: UnsafeMutablePointer<Float>,
+                       generator: inout SeededGenerator) {
+            data.fillBatch(indices: indices, into: destination, generator: &generator)
+        }
+    }
+
+    @Test("workers converting their own rows train to the same bytes as converting them in one place",
+          arguments: [2, 3])
+    func workersFillRows(threads: Int) throws {
+        let data = Self.patterns(count: 37)
+        let inWorkers = Self.makeTrainer(threads: threads, batchSize: 16)
+        let inOnePlace = Self.makeTrainer(threads: threads, batchSize: 16)
+        for _ in 0..<2 {
+            let a = try inWorkers.trainEpoch(on: data), b = try inOnePlace.trainEpoch(on: FilledInOnePlace(data: data))
+            #expect(a == b)
+        }
+        let sameParameters = inWorkers.model.parameters.map(\.values) == inOnePlace.model.parameters.map(\.values)
+        #expect(sameParameters)
+        #expect(inWorkers.generator == inOnePlace.generator)
     }
 
     @Test("splitting a batch across threads sums the same gradients (up to float rounding)",
