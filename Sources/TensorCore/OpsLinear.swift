@@ -88,7 +88,9 @@ extension Tape {
     ///
     /// Forward: every row of Y starts as b, then one sgemm adds X · Wᵀ (beta = 1), then f runs in place.
     /// Backward, with dZ = dY ⊙ f'(Y) (read off the output):
-    /// dW += dZᵀ · X, db += Σ_rows dZ, dX += dZ · W (skipped when X needs no gradient, like the data).
+    /// dW += dZᵀ · X, db += Σ_rows dZ (`LinearWeightGradient`), dX += dZ · W (skipped when X needs no
+    /// gradient, like the data). On a tape that `defersWeightGradients`, backward leaves dW and db to
+    /// the caller, who computes them from `weightGradients` (for several workers' rows at once).
     /// When X needs no gradient and the tape `skipsZeroInputs`, a pass whose X has at most 35 % nonzero
     /// entries computes X · Wᵀ and dZᵀ · X over those entries alone (`SparseInputProducts`).
     /// - Parameters:
@@ -114,13 +116,16 @@ extension Tape {
         }
         // Scratch for dZ, allocated once with the graph; identity needs none.
         let scratch = (activation == .identity || !y.requiresGrad) ? nil : Tensor(shape: [m, outSize])
-        // The zero-skipping products, when X is data; `sparsePass` tells backward which kind the last
-        // forward pass ran.
+        // The zero-skipping products, when X is data.
         let sparse = (skipsZeroInputs && !x.requiresGrad) ? SparseInputProducts(rows: m, inputs: inSize) : nil
-        var sparsePass = false
+        let dZ = UnsafePointer(scratch?.data ?? y.gradData ?? y.data)
+        let parameterGradient = LinearWeightGradient(weight: weight, bias: bias, input: x, upstream: dZ, sparse: sparse)
+        let onePart = [parameterGradient]
+        let deferred = defersWeightGradients && weight.gradData != nil
+        if deferred { weightGradients.append(parameterGradient) }
         record(output: y, forward: {
-            sparsePass = sparse?.entries.gatherRows(x.data) ?? false
-            if let sparse, sparsePass {
+            parameterGradient.sparsePass = sparse?.entries.gatherRows(x.data) ?? false
+            if let sparse, parameterGradient.sparsePass {
                 sparse.forward(weight: weight.data, bias: bias.data, outputs: outSize, y: y.data)
             } else {
                 for r in 0..<m { (y.data + r * outSize).update(from: bias.data, count: outSize) }
@@ -129,22 +134,16 @@ extension Tape {
             }
             activation.apply(y.data, count: m * outSize)
         }, backward: {
-            var dZ = UnsafePointer(y.gradData!)
             if let scratch {
                 activation.backward(output: y.data, upstream: y.gradData!, into: scratch.data, count: m * outSize)
-                dZ = UnsafePointer(scratch.data)
             }
-            if let dW = weight.gradData {
+            if parameterGradient.sparsePass { sparse!.entries.sortByColumn() }
+            if !deferred, let dW = weight.gradData {
                 let beta = weight.gradientBeta()
-                if let sparse, sparsePass {
-                    sparse.entries.sortByColumn()
-                    sparse.weightGradient(dZ: dZ, outputs: outSize, beta: beta, dW: dW)
-                } else {
-                    gemm(transposeA: .transposed, transposeB: .none, m: outSize, n: inSize, k: m,
-                         a: dZ, lda: outSize, b: x.data, ldb: inSize, beta: beta, c: dW, ldc: inSize)
-                }
+                LinearWeightGradient.compute(onePart, outputs: 0..<outSize, beta: beta, scratch: sparse?.scratch,
+                                             weightGradient: dW, biasGradient: nil)
             }
-            if bias.gradData != nil { columnSums(dZ, rows: m, columns: outSize, into: bias) }
+            if !deferred && bias.gradData != nil { columnSums(dZ, rows: m, columns: outSize, into: bias) }
             if let dX = x.gradData {
                 let beta = x.gradientBeta()
                 gemm(transposeA: .none, transposeB: .none, m: m, n: inSize, k: outSize,
@@ -152,6 +151,76 @@ extension Tape {
             }
         })
         return y
+    }
+}
+
+// MARK: LinearWeightGradient — dW[out, in] = Σ_p dZ_pᵀ · X_p, db[out] = Σ_p Σ_rows dZ_p
+
+/// The parameter gradients of one linear layer over one block of rows: what its backward pass leaves
+/// for them (X, dZ, and the zero-skipping listing of X when the last pass used it).
+///
+/// A data-parallel trainer cuts each batch into row blocks, one per worker, and records the same
+/// layer on every worker's tape. With `Tape.defersWeightGradients`, the workers' backward passes stop
+/// short of dW and db; `compute` then sums every block's contribution for a range of the layer's
+/// outputs in one place, so that each thread can take a share of every layer's rows and update them
+/// at once, and no thread sums another's whole gradient.
+public final class LinearWeightGradient: @unchecked Sendable {
+    public let weight: Tensor
+    public let bias: Tensor
+    let input: Tensor
+    /// dZ [m, out], as the backward pass leaves it.
+    let upstream: UnsafePointer<Float>
+    let sparse: SparseInputProducts?
+    /// Whether the last forward pass skipped X's zeros (then `sparse` holds its listing).
+    var sparsePass = false
+
+    /// Whether the layer has zero-skipping products (its input is data on a tape that skips zeros);
+    /// a pass uses them when the input is sparse enough.
+    public var skipsZeroInputs: Bool { sparse != nil }
+    /// Rows of this block.
+    public var rows: Int { input.shape[0] }
+    /// The layer's outputs (rows of W).
+    public var outputs: Int { weight.shape[0] }
+    /// The layer's inputs (columns of W).
+    public var inputs: Int { weight.shape[1] }
+
+    init(weight: Tensor, bias: Tensor, input: Tensor, upstream: UnsafePointer<Float>, sparse: SparseInputProducts?) {
+        self.weight = weight; self.bias = bias; self.input = input; self.upstream = upstream; self.sparse = sparse
+    }
+
+    /// Rows `outputs` of dW = Σ_p dZ_pᵀ · X_p and, unless `biasGradient` is nil, of db = Σ_p Σ_r dZ_p[r, :],
+    /// over `parts` (one layer's blocks, in row order), written (beta 0) or added (beta 1) into
+    /// `weightGradient` [out, in] and `biasGradient` [out]. Blocks whose pass skipped zeros are summed
+    /// first, together, then the others through sgemm, each in part order, so a range's result does
+    /// not depend on the thread that computes it.
+    /// - Parameters:
+    ///   - scratch: panels for the zero-skipping products (made for Σ rows and the layer's inputs); may be
+    ///     nil when no part skipped zeros.
+    public static func compute(_ parts: [LinearWeightGradient], outputs range: Range<Int>, beta: Float = 0,
+                               scratch: SparseScratch?, weightGradient dW: UnsafeMutablePointer<Float>,
+                               biasGradient db: UnsafeMutablePointer<Float>?) {
+        guard let first = parts.first, !range.isEmpty else { return }
+        let outSize = first.outputs, inSize = first.inputs
+        var beta = beta
+        if parts.contains(where: \.sparsePass) {
+            SparseInputProducts.weightGradient(parts: parts, outputs: outSize, range: range, beta: beta,
+                                               scratch: scratch!, dW: dW)
+            beta = 1
+        }
+        for part in parts where !part.sparsePass {
+            gemm(transposeA: .transposed, transposeB: .none, m: range.count, n: inSize, k: part.rows,
+                 a: part.upstream + range.lowerBound, lda: outSize, b: part.input.data, ldb: inSize,
+                 beta: beta, c: dW + range.lowerBound * inSize, ldc: inSize)
+            beta = 1
+        }
+        guard let db else { return }
+        (db + range.lowerBound).update(repeating: 0, count: range.count)
+        for part in parts {
+            for r in 0..<part.rows {
+                let row = part.upstream + r * outSize
+                for o in range { db[o] += row[o] }
+            }
+        }
     }
 }
 

@@ -33,10 +33,10 @@ final class SparseInputProducts {
     static let blockWidth = 64
 
     let entries: NonzeroEntries
-    /// P[256, 64] (a tile of the block's weights) in the forward pass, G[in, 64] in the weight gradient.
-    private let panel: UnsafeMutablePointer<Float>
-    /// D[m, 64]: the block's columns of dZ in the weight gradient.
-    private let rowPanel: UnsafeMutablePointer<Float>
+    /// The panels of this layer's own products (the forward pass's tile of weights, the weight
+    /// gradient's G and D).
+    let scratch: SparseScratch
+    private var panel: UnsafeMutablePointer<Float> { scratch.panel }
 
     /// Storage for a layer of `rows` × `inputs` inputs, or nil when the sparse products do not apply
     /// (too few inputs, or more entries than 32-bit indices reach).
@@ -45,15 +45,7 @@ final class SparseInputProducts {
         let (cells, overflow) = rows.multipliedReportingOverflow(by: inputs)
         guard !overflow, cells < Int(Int32.max) else { return nil }
         entries = NonzeroEntries(rows: rows, columns: inputs, capacity: Int(Self.densityLimit * Double(cells)))
-        panel = allocateAligned(floats: inputs * Self.blockWidth)
-        panel.initialize(repeating: 0, count: inputs * Self.blockWidth)
-        rowPanel = allocateAligned(floats: max(rows, 1) * Self.blockWidth)
-        rowPanel.initialize(repeating: 0, count: max(rows, 1) * Self.blockWidth)
-    }
-
-    deinit {
-        panel.deallocate()
-        rowPanel.deallocate()
+        scratch = SparseScratch(rows: rows, inputs: inputs)
     }
 
     /// Y[m, out] = X · Wᵀ + b over the entries `entries.gatherRows` listed.
@@ -99,27 +91,55 @@ final class SparseInputProducts {
         }
     }
 
-    /// dW[out, in] = dZᵀ · X (beta 0) or dW += dZᵀ · X (beta 1) over the entries `entries.sortByColumn`
-    /// listed.
-    /// - Parameters: dZ [m, out]; dW [out, in].
-    func weightGradient(dZ: UnsafePointer<Float>, outputs: Int, beta: Float, dW: UnsafeMutablePointer<Float>) {
-        let inputs = entries.columns, rows = entries.rows
-        var first = 0
-        while first < outputs {
-            let width = min(Self.blockWidth, outputs - first)
+    /// Rows `range` of dW[out, in] = Σ_p dZ_pᵀ · X_p (beta 0), or added to them (beta 1), over the
+    /// listings (`entries.sortByColumn` done) of the parts whose last pass skipped zeros: the row blocks
+    /// of one batch, each with its own X_p and dZ_p, as data-parallel workers hold them. Each column's
+    /// sum runs over the parts in order, rows ascending within each, so the result does not depend on
+    /// which thread computes which range.
+    /// - Parameters:
+    ///   - parts: the layer's parts; those with `sparsePass` false are left out.
+    ///   - range: the rows of dW (outputs) to compute.
+    ///   - scratch: the executing thread's panels, made for at least Σ m_p rows and the parts' inputs.
+    static func weightGradient(parts: [LinearWeightGradient], outputs: Int, range: Range<Int>, beta: Float,
+                               scratch: SparseScratch, dW: UnsafeMutablePointer<Float>) {
+        guard let inputs = parts.first?.inputs else { return }
+        let panel = scratch.panel, rowPanel = scratch.rowPanel
+        var first = range.lowerBound
+        while first < range.upperBound {
+            let width = min(Self.blockWidth, range.upperBound - first)
             let stride = (width + 15) & ~15
-            for r in 0..<rows { (rowPanel + r * stride).update(from: dZ + r * outputs + first, count: width) }
+            // D: the parts' rows one after another, the block's columns of dZ_p.
+            var rowOffset = 0
+            for part in parts where part.sparsePass {
+                for r in 0..<part.rows {
+                    (rowPanel + (rowOffset + r) * stride).update(from: part.upstream + r * outputs + first, count: width)
+                }
+                rowOffset += part.rows
+            }
             for j in 0..<inputs {
-                let begin = Int(entries.columnStart[j]), end = Int(entries.columnStart[j + 1])
                 let g = panel + j * stride
                 if stride == 64 {
                     var sums = Sums64()
-                    sums.add(begin..<end, values: entries.columnValue, rows: entries.columnRow, of: rowPanel)
+                    var offset = 0
+                    for part in parts where part.sparsePass {
+                        let entries = part.sparse!.entries
+                        sums.add(Int(entries.columnStart[j])..<Int(entries.columnStart[j + 1]), values: entries.columnValue,
+                                 rows: entries.columnRow, of: rowPanel + offset * 64)
+                        offset += entries.rows
+                    }
                     sums.store(g)
                 } else {
                     for c in Swift.stride(from: 0, to: stride, by: 16) {
-                        store(Self.sum(begin..<end, values: entries.columnValue, rows: entries.columnRow,
-                                       of: rowPanel + c, stride: stride, startingAt: SIMD16<Float>()), g + c)
+                        var sum = SIMD16<Float>()
+                        var offset = 0
+                        for part in parts where part.sparsePass {
+                            let entries = part.sparse!.entries
+                            sum = Self.sum(Int(entries.columnStart[j])..<Int(entries.columnStart[j + 1]),
+                                           values: entries.columnValue, rows: entries.columnRow,
+                                           of: rowPanel + offset * stride + c, stride: stride, startingAt: sum)
+                            offset += entries.rows
+                        }
+                        UnsafeMutableRawPointer(g + c).storeBytes(of: sum, as: SIMD16<Float>.self)
                     }
                 }
             }
@@ -311,6 +331,31 @@ final class NonzeroEntries {
                 cursor[j] = Int32(truncatingIfNeeded: slot + 1)
             }
         }
+    }
+}
+
+/// The panels the sparse products work in: P[256, 64] (a tile of a block's weights) in the forward
+/// pass and G[in, 64] in the weight gradient, and D[rows, 64] (a block's columns of dZ) in the weight
+/// gradient. Each thread computing sparse products at the same time needs its own.
+public final class SparseScratch: @unchecked Sendable {
+    let panel: UnsafeMutablePointer<Float>
+    let rowPanel: UnsafeMutablePointer<Float>
+    let rows: Int
+    let inputs: Int
+
+    /// Panels for up to `rows` rows of dZ and `inputs` inputs (at least one tile's worth).
+    public init(rows: Int, inputs: Int) {
+        self.rows = max(rows, 1)
+        self.inputs = max(inputs, 1)
+        panel = allocateAligned(floats: self.inputs * SparseInputProducts.blockWidth)
+        panel.initialize(repeating: 0, count: self.inputs * SparseInputProducts.blockWidth)
+        rowPanel = allocateAligned(floats: self.rows * SparseInputProducts.blockWidth)
+        rowPanel.initialize(repeating: 0, count: self.rows * SparseInputProducts.blockWidth)
+    }
+
+    deinit {
+        panel.deallocate()
+        rowPanel.deallocate()
     }
 }
 

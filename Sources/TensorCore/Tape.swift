@@ -26,8 +26,18 @@ public final class Tape {
     /// `SparseInputProducts.densityLimit` for the measurement behind it).
     public static let sparseInputDensityLimit = SparseInputProducts.densityLimit
 
-    public init(skipsZeroInputs: Bool = true) {
+    /// Whether linear layers leave their weight and bias gradients to the caller (default false): the
+    /// backward pass then computes every other gradient and keeps what dW and db need in
+    /// `weightGradients`, one per linear layer whose weight needs a gradient, in recording order.
+    /// Read when an op is recorded.
+    public var defersWeightGradients: Bool
+
+    /// The linear layers' deferred parameter gradients (empty unless `defersWeightGradients`).
+    public internal(set) var weightGradients: [LinearWeightGradient] = []
+
+    public init(skipsZeroInputs: Bool = true, defersWeightGradients: Bool = false) {
         self.skipsZeroInputs = skipsZeroInputs
+        self.defersWeightGradients = defersWeightGradients
     }
 
     /// The matrix products one `forward()` and one full `backward(from:)` run, as the ops declared them

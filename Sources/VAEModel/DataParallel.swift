@@ -1,37 +1,70 @@
 import NN
 import TensorCore
 
-/// How a batch of one size is split: the row blocks, the workers' graphs for them, the other workers'
-/// gradient buffers to sum, and the slices of the parameter vector each thread updates.
+/// How a batch of one size is split: the row blocks, the workers' graphs for them, and the share of
+/// every layer's outputs each thread turns into parameter gradients and updates.
 /// Made once per batch size, so a training step allocates nothing.
 final class BatchPlan: @unchecked Sendable {
     /// Rows of the batch each active worker takes, in worker order.
     let blocks: [Range<Int>]
-    /// The active workers' graphs, in worker order.
+    /// The active workers' graphs, in worker order; they defer their weight gradients.
     let graphs: [VAEGraph]
-    /// The model's values and (worker 0's) gradients.
+    /// The model's values and gradients (the flat vectors Adam updates).
     let values: UnsafeMutablePointer<Float>
     let gradients: UnsafeMutablePointer<Float>
-    /// Gradients of workers 1, 2, … that are active for this batch size.
-    let otherGradients: [UnsafePointer<Float>]
-    /// The parameter ranges the threads update, aligned to 16 floats (64 bytes) so no two threads
-    /// share a cache line.
-    let slices: [Range<Int>]
+    /// Per layer, in parameter order: each active worker's deferred gradient of it, in worker order.
+    let layers: [[LinearWeightGradient]]
+    /// Per thread: the layers' output rows it computes the gradients of and updates.
+    let shares: [[LayerShare]]
+    /// Per thread: panels for the zero-skipping weight gradients (nil when no layer skips zeros).
+    let scratch: [SparseScratch?]
 
-    init(blocks: [Range<Int>], graphs: [VAEGraph], model: VAE, otherWorkers: [VAE], sliceCount: Int) {
+    /// Rows `outputs` of one layer, and where their weights and biases lie in the flat vectors.
+    struct LayerShare {
+        let layer: Int
+        let outputs: Range<Int>
+        let weights: Range<Int>
+        let biases: Range<Int>
+    }
+
+    /// - Parameters:
+    ///   - threads: how many threads share the parameter updates (all the trainer's, even when a small
+    ///     batch has fewer active workers).
+    init(blocks: [Range<Int>], graphs: [VAEGraph], model: VAE, threads: Int) {
         self.blocks = blocks
         self.graphs = graphs
         values = model.store.values
         gradients = model.store.gradients
-        otherGradients = otherWorkers.map { UnsafePointer($0.store.gradients) }
         batchKL = [Float](repeating: 0, count: model.configuration.latent)
         batchKLCounts = [Bool](repeating: true, count: model.configuration.latent)
-        let total = model.store.capacity
-        let chunk = ((total + sliceCount - 1) / sliceCount + 15) & ~15
-        slices = (0..<sliceCount).map { s in
-            let lower = min(s * chunk, total)
-            return lower..<min(lower + chunk, total)
+        let layerCount = graphs[0].weightGradients.count
+        precondition(graphs.allSatisfy { $0.weightGradients.count == layerCount } && layerCount == model.layers.count,
+                     "BatchPlan: the workers' graphs must defer every layer's weight gradient")
+        layers = (0..<layerCount).map { l in graphs.map { $0.weightGradients[l] } }
+        let values = model.store.values
+        shares = (0..<threads).map { s in
+            model.layers.enumerated().compactMap { l, layer -> LayerShare? in
+                // Thread t's rows end near out · (t + 1) / threads, at a multiple of 64 outputs for a layer
+                // that may skip zeros (whole blocks of its sparse products), else of 16.
+                let step = graphs[0].weightGradients[l].skipsZeroInputs ? 64 : 16
+                func end(_ t: Int) -> Int {
+                    if t + 1 >= threads { return layer.outputSize }
+                    let share = Double(layer.outputSize) * Double(t + 1) / Double(threads) / Double(step)
+                    return min(layer.outputSize, Int(share.rounded()) * step)
+                }
+                let outputs = (s == 0 ? 0 : end(s - 1)) ..< max(s == 0 ? 0 : end(s - 1), end(s))
+                guard !outputs.isEmpty else { return nil }
+                let weightStart = layer.weight.data - values, biasStart = layer.bias.data - values
+                return LayerShare(layer: l, outputs: outputs,
+                                  weights: (weightStart + outputs.lowerBound * layer.inputSize)
+                                      ..< (weightStart + outputs.upperBound * layer.inputSize),
+                                  biases: (biasStart + outputs.lowerBound) ..< (biasStart + outputs.upperBound))
+            }
         }
+        let rows = blocks.reduce(0) { $0 + $1.count }
+        let sparseInputs = model.layers.indices.filter { graphs[0].weightGradients[$0].skipsZeroInputs }
+            .map { model.layers[$0].inputSize }.max()
+        scratch = (0..<threads).map { _ in sparseInputs.map { SparseScratch(rows: rows, inputs: $0) } }
     }
 
     /// The free-bits floor of the whole batch, λ · rows, while free bits are on (else nil).
@@ -78,10 +111,18 @@ final class BatchPlan: @unchecked Sendable {
         for graph in graphs { graph.klControl.counts = batchKLCounts }
     }
 
-    func update(slice s: Int, optimizer: Adam, coefficients: Adam.StepCoefficients) {
-        guard !slices[s].isEmpty else { return }
-        optimizer.update(range: slices[s], values: values, gradients: gradients, otherGradients: otherGradients,
-                         coefficients: coefficients)
+    /// Thread `s`'s share of the step: for each of its layer shares, the rows' weight and bias gradients
+    /// summed over the workers' blocks (`LinearWeightGradient.compute`), then Adam on those rows while
+    /// they are in the core's cache. The shares of different threads do not overlap.
+    func update(share s: Int, optimizer: Adam, coefficients: Adam.StepCoefficients) {
+        for share in shares[s] {
+            let parts = layers[share.layer]
+            LinearWeightGradient.compute(parts, outputs: share.outputs, scratch: scratch[s],
+                                         weightGradient: gradients + (share.weights.lowerBound - share.outputs.lowerBound * parts[0].inputs),
+                                         biasGradient: gradients + (share.biases.lowerBound - share.outputs.lowerBound))
+            optimizer.update(range: share.weights, values: values, gradients: gradients, coefficients: coefficients)
+            optimizer.update(range: share.biases, values: values, gradients: gradients, coefficients: coefficients)
+        }
     }
 }
 
@@ -100,7 +141,7 @@ final class Worker: @unchecked Sendable {
 
     func graph(rows: Int) -> VAEGraph {
         if let graph = graphs[rows] { return graph }
-        let graph = VAEGraph(model: model, batchSize: rows, skipsZeroInputs: skipsZeroInputs)
+        let graph = VAEGraph(model: model, batchSize: rows, skipsZeroInputs: skipsZeroInputs, defersWeightGradients: true)
         graphs[rows] = graph
         return graph
     }

@@ -102,9 +102,11 @@ public struct StepTimings: Codable, Equatable, Sendable {
     /// conversion draws nothing at random, each worker converts its own rows at the start of its pass,
     /// and that part counts in `forwardBackward`.
     public var batchPreparation: Double = 0
-    /// Forward and backward passes of all workers (run in parallel, wall time).
+    /// Forward and backward passes of all workers (run in parallel, wall time), short of the weight
+    /// and bias gradients.
     public var forwardBackward: Double = 0
-    /// Summing the workers' gradients and the Adam update (wall time).
+    /// The weight and bias gradients (summed over the workers' rows) and the Adam update, each thread
+    /// taking a share of every layer (wall time).
     public var optimizer: Double = 0
     public init() {}
 }
@@ -112,9 +114,11 @@ public struct StepTimings: Codable, Equatable, Sendable {
 /// Trains a VAE with Adam over mini-batches, splitting each batch across worker threads.
 ///
 /// With `threads` = T, every batch is cut into T contiguous row blocks; each worker runs forward and
-/// backward on its block with single-threaded sgemm into gradients of its own; then the gradients are
-/// summed in worker order (so results depend only on the seed and T) and Adam updates the flat parameter
-/// vector, each thread taking a slice. The workers own the cores: OpenBLAS is set to one thread.
+/// backward on its block with single-threaded sgemm, short of the weight gradients. Then each thread
+/// takes about 1/T of every layer's outputs: it computes those rows' weight and bias gradients from
+/// all the blocks, in block order (so results depend only on the seed and T), and Adam updates them
+/// while they are in its core's cache; no thread sums another's whole gradient. The workers own the
+/// cores: OpenBLAS is set to one thread.
 public final class Trainer {
     public let model: VAE
     public let optimizer: Adam
@@ -302,7 +306,7 @@ public final class Trainer {
             lower += size
         }
         let plan = BatchPlan(blocks: blocks, graphs: blocks.indices.map { workers[$0].graph(rows: blocks[$0].count) },
-                             model: model, otherWorkers: workers[1..<active].map(\.model), sliceCount: threads)
+                             model: model, threads: threads)
         plans[rows] = plan
         return plan
     }
@@ -357,18 +361,18 @@ public final class Trainer {
         }
     }
 
-    /// Takes one Adam step on the sum of the workers' gradients (worker 0's are the model's own),
-    /// summed in worker order inside the update loop; each thread handles one slice of the flat vector.
+    /// Takes one Adam step on the whole batch's gradients: each thread computes its share of every
+    /// layer's weight and bias gradients from all the workers' blocks, in worker order, into the model's
+    /// gradient buffer, and updates those parameters at once (`BatchPlan.update(share:…)`).
     private func applyGradients(_ plan: BatchPlan) {
         let coefficients = optimizer.beginStep()
         let optimizer = self.optimizer
-        if plan.slices.count == 1 {
-            plan.update(slice: 0, optimizer: optimizer, coefficients: coefficients)
+        if plan.shares.count == 1 {
+            plan.update(share: 0, optimizer: optimizer, coefficients: coefficients)
         } else {
-            DispatchQueue.concurrentPerform(iterations: plan.slices.count) { s in
-                plan.update(slice: s, optimizer: optimizer, coefficients: coefficients)
+            DispatchQueue.concurrentPerform(iterations: plan.shares.count) { s in
+                plan.update(share: s, optimizer: optimizer, coefficients: coefficients)
             }
         }
-        for graph in plan.graphs { graph.model.store.zeroGrad() }
     }
 }

@@ -149,12 +149,15 @@ public final class VAEGraph: @unchecked Sendable {
     ///     training does not need it).
     ///   - skipsZeroInputs: the first layer skips the input's zeros when a batch is sparse enough
     ///     (`Tape.skipsZeroInputs`; default true); false runs every product through sgemm.
-    public init(model: VAE, batchSize: Int, keepReconstruction: Bool = false, skipsZeroInputs: Bool = true) {
+    ///   - defersWeightGradients: `backward()` leaves the parameters' gradients to the caller, who
+    ///     computes them from `weightGradients` (`Tape.defersWeightGradients`; default false).
+    public init(model: VAE, batchSize: Int, keepReconstruction: Bool = false, skipsZeroInputs: Bool = true,
+                defersWeightGradients: Bool = false) {
         precondition(batchSize > 0, "VAEGraph: batch size must be positive")
         self.model = model
         self.batchSize = batchSize
         let c = model.configuration
-        let tape = Tape(skipsZeroInputs: skipsZeroInputs)
+        let tape = Tape(skipsZeroInputs: skipsZeroInputs, defersWeightGradients: defersWeightGradients)
         self.tape = tape
         let input = Tensor(shape: [batchSize, c.inputSize], name: "x")
         let noise = Tensor(shape: [batchSize, c.latent], name: "eps")
@@ -202,6 +205,10 @@ public final class VAEGraph: @unchecked Sendable {
     /// Recomputes every tensor from the current input, noise, labels and parameters.
     public func forward() { tape.forward() }
 
-    /// Back-propagates the loss into every parameter's gradient.
+    /// Back-propagates the loss into every parameter's gradient (or, when the graph defers them, up to
+    /// what `weightGradients` needs).
     public func backward() { tape.backward(from: output.loss) }
+
+    /// One per layer, in parameter order, when the graph defers its weight gradients (else empty).
+    public var weightGradients: [LinearWeightGradient] { tape.weightGradients }
 }

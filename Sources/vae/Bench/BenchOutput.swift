@@ -13,7 +13,7 @@ import VAEModel
 extension Bench {
     // MARK: output
 
-    /// `threads=2 images/s=18,500 GFLOP/s=61 sgemm%=80 step=6.92ms (prep 4% fwd+bwd 76% adam 20%)`,
+    /// `threads=2 images/s=18,500 GFLOP/s=61 sgemm%=80 step=6.92ms (prep 4% fwd+bwd 56% dW+adam 40%)`,
     /// starting `dense path:` for the dense path when `namingPath` (the summary names it once per line).
     func trainingLine(_ r: TrainingResult, namingPath: Bool = true) -> String {
         (namingPath && !r.skipsZeroInputs ? "dense path: " : "") + "threads=\(r.threads) images/s=\(formatCount(Int(r.imagesPerSecond.rounded()))) "
@@ -21,7 +21,7 @@ extension Bench {
             + "step=\(formatFixed(r.step.stepMilliseconds, decimals: 2))ms "
             + "(prep \(formatFixed(r.step.batchPreparationPercent, decimals: 0))% "
             + "fwd+bwd \(formatFixed(r.step.forwardBackwardPercent, decimals: 0))% "
-            + "adam \(formatFixed(r.step.optimizerPercent, decimals: 0))%)"
+            + "dW+adam \(formatFixed(r.step.optimizerPercent, decimals: 0))%)"
     }
 
     func describeTrain(_ m: CommandMeasurement) -> String {

@@ -1,4 +1,5 @@
-// The benchmark's result types (the JSON schema `vae-bench/3`) and its kernel settings.
+// The benchmark's result types (the JSON schema `vae-bench/4`: since /4 a step's optimizer share holds the
+// weight and bias gradients too) and its kernel settings.
 
 import ArgumentParser
 import Foundation
@@ -99,7 +100,9 @@ struct StepBreakdown: Codable, Sendable {
     /// Wall time per step (epoch time / steps), ms.
     var stepMilliseconds: Double
     var batchPreparationMilliseconds: Double
+    /// The workers' forward and backward passes, short of the weight gradients.
     var forwardBackwardMilliseconds: Double
+    /// The weight and bias gradients and Adam (`StepTimings.optimizer`).
     var optimizerMilliseconds: Double
     /// Wall time not inside the three parts (loss bookkeeping, progress), ms per step.
     var otherMilliseconds: Double
@@ -247,7 +250,7 @@ struct BenchReport: Codable, Sendable {
     var logicalCPUs: Int
     var settings: [BenchSettingResult]
 
-    static let currentSchema = "vae-bench/3"
+    static let currentSchema = "vae-bench/4"
 }
 
 /// Errors of the benchmark command itself.
