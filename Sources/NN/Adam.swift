@@ -79,17 +79,12 @@ public final class Adam: @unchecked Sendable {
     }
 
     /// The fused update of flat indices `range`: θ, g point at index 0 of the flat parameter vector.
-    /// - Parameter otherGradients: more gradient vectors (data-parallel workers') added to `g`, in order,
-    ///   inside the same pass (g + g₁ + g₂ + …), so the sum never makes a trip through memory.
+    /// Updates of ranges that together cover a vector give the same bytes as one update of it.
     public func update(range: Range<Int>, values theta: UnsafeMutablePointer<Float>,
-                       gradients g: UnsafePointer<Float>, otherGradients: [UnsafePointer<Float>] = [],
-                       coefficients c: StepCoefficients) {
+                       gradients g: UnsafePointer<Float>, coefficients c: StepCoefficients) {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "Adam.update: range \(range) outside 0..<\(count)")
         let lower = range.lowerBound
-        otherGradients.withUnsafeBufferPointer { others in
-            Adam.kernel(theta + lower, g + lower, others, otherOffset: lower, firstMoments + lower, secondMoments + lower,
-                        range.count, c)
-        }
+        Adam.kernel(theta + lower, g + lower, firstMoments + lower, secondMoments + lower, range.count, c)
     }
 
     /// One update of every parameter from its current gradient (a parameter without one is skipped,
@@ -113,11 +108,8 @@ public final class Adam: @unchecked Sendable {
     public func zeroGrad() { for p in parameters { p.zeroGrad() } }
 
     /// The update over n contiguous scalars, eight lanes at a time, then the tail one by one.
-    /// The gradient is g + others[0] + others[1] + …, summed in that order; the other vectors are read
-    /// from index `otherOffset` on (they start at the whole vector's index 0).
     @inline(__always)
     static func kernel(_ theta: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>,
-                       _ others: UnsafeBufferPointer<UnsafePointer<Float>>, otherOffset: Int,
                        _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
                        _ n: Int, _ c: StepCoefficients) {
         typealias V = SIMD8<Float>
@@ -127,8 +119,7 @@ public final class Adam: @unchecked Sendable {
         let eps = V(repeating: c.epsilon)
         var i = 0
         while i + 8 <= n {
-            var gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
-            for other in others { gi += UnsafeRawPointer(other + otherOffset + i).loadUnaligned(as: V.self) }
+            let gi = UnsafeRawPointer(g + i).loadUnaligned(as: V.self)
             let mi = b1 * UnsafeRawPointer(m + i).loadUnaligned(as: V.self) + oneMinusB1 * gi
             let vi = b2 * UnsafeRawPointer(v + i).loadUnaligned(as: V.self) + oneMinusB2 * gi * gi
             let ti = UnsafeRawPointer(theta + i).loadUnaligned(as: V.self) - stepSize * mi / (vi.squareRoot() * inverseRoot + eps)
@@ -138,8 +129,7 @@ public final class Adam: @unchecked Sendable {
             i += 8
         }
         while i < n {
-            var gi = g[i]
-            for other in others { gi += other[otherOffset + i] }
+            let gi = g[i]
             let mi = c.beta1 * m[i] + (1 - c.beta1) * gi
             let vi = c.beta2 * v[i] + (1 - c.beta2) * gi * gi
             m[i] = mi
