@@ -2,9 +2,8 @@ import TensorCore
 
 /// One flat buffer for all of a model's parameter values, and one for their gradients.
 ///
-/// Layers take their weight and bias tensors as consecutive slices, so the optimizer, the gradient
-/// sum of data-parallel workers and checkpoints can treat the whole model as a single vector.
-/// A store made with `init(sharingValuesOf:)` reads the same values but has its own gradients.
+/// Layers take their weight and bias tensors as consecutive slices, so the optimizer and checkpoints can
+/// treat the whole model as a single vector.
 public final class ParameterStore: @unchecked Sendable {
     /// Total number of scalars the store holds.
     public let capacity: Int
@@ -16,7 +15,6 @@ public final class ParameterStore: @unchecked Sendable {
     public private(set) var used = 0
     /// The tensors handed out, in order.
     public private(set) var tensors: [Tensor] = []
-    private let ownsValues: Bool
 
     /// A zero-filled store of `capacity` scalars.
     public init(capacity: Int) {
@@ -26,22 +24,10 @@ public final class ParameterStore: @unchecked Sendable {
         values.initialize(repeating: 0, count: max(capacity, 1))
         gradients = allocateAligned(floats: max(capacity, 1))
         gradients.initialize(repeating: 0, count: max(capacity, 1))
-        ownsValues = true
-    }
-
-    /// A store that shares `other`'s values and hands out tensors at the same offsets, with its own
-    /// gradients (a data-parallel worker's view of the model).
-    public init(sharingValuesOf other: ParameterStore) {
-        capacity = other.capacity
-        values = other.values
-        gradients = allocateAligned(floats: max(capacity, 1))
-        gradients.initialize(repeating: 0, count: max(capacity, 1))
-        ownsValues = false
-        for t in other.tensors { _ = makeTensor(shape: t.shape, name: t.name) }
     }
 
     deinit {
-        if ownsValues { values.deallocate() }
+        values.deallocate()
         gradients.deallocate()
     }
 

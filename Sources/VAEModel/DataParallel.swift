@@ -126,8 +126,8 @@ final class BatchPlan: @unchecked Sendable {
     }
 }
 
-/// One data-parallel worker: a view of the model with its own gradients, and a recorded graph per
-/// row count it has seen (the full block size and the last partial batch's).
+/// One data-parallel worker: a recorded graph of the model per row count it has seen (the full block
+/// size and the last partial batch's), each deferring its weight gradients to `BatchPlan.update`.
 final class Worker: @unchecked Sendable {
     let model: VAE
     /// Whether the worker's graphs skip the data's zeros (`VAEGraph`'s option).

@@ -167,9 +167,9 @@ public final class Trainer {
         generator = streams.training
         self.klSchedule = klSchedule
         self.skipsZeroInputs = skipsZeroInputs
-        workers = (0..<threads).map { index in
-            Worker(model: index == 0 ? model : VAE(sharingValuesOf: model), skipsZeroInputs: skipsZeroInputs)
-        }
+        // Every worker records its graphs on the model itself: the graphs defer their weight gradients,
+        // so no worker writes the parameters' gradients during its pass.
+        workers = (0..<threads).map { _ in Worker(model: model, skipsZeroInputs: skipsZeroInputs) }
         batchNoise = Tensor(shape: [batchSize, model.configuration.latent])
         BLAS.setThreadCount(1)
     }

@@ -62,23 +62,6 @@ public final class VAE: @unchecked Sendable {
         outputLayer = layers[2 * depth + 2]
     }
 
-    /// A VAE reading `other`'s parameter values, with gradients of its own (a data-parallel worker).
-    public init(sharingValuesOf other: VAE) {
-        configuration = other.configuration
-        store = ParameterStore(sharingValuesOf: other.store)
-        var remaining = store.tensors[...]
-        func next(_ like: Linear) -> Linear {
-            let weight = remaining.removeFirst(), bias = remaining.removeFirst()
-            precondition(weight.name == like.weight.name && bias.name == like.bias.name, "VAE: parameter order differs")
-            return Linear(weight: weight, bias: bias)
-        }
-        encoder = MLP(layers: other.encoder.layers.map(next), activation: configuration.activation)
-        meanHead = next(other.meanHead)
-        logVarianceHead = next(other.logVarianceHead)
-        decoder = MLP(layers: other.decoder.layers.map(next), activation: configuration.activation)
-        outputLayer = next(other.outputLayer)
-    }
-
     /// Every layer, in parameter order.
     public var layers: [Linear] { encoder.layers + [meanHead, logVarianceHead] + decoder.layers + [outputLayer] }
 
