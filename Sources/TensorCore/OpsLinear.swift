@@ -137,7 +137,7 @@ extension Tape {
             if let scratch {
                 activation.backward(output: y.data, upstream: y.gradData!, into: scratch.data, count: m * outSize)
             }
-            if parameterGradient.sparsePass { sparse!.entries.sortByColumn() }
+            if parameterGradient.sparsePass && weight.gradData != nil { sparse!.entries.sortByColumn() }
             if !deferred, let dW = weight.gradData {
                 let beta = weight.gradientBeta()
                 LinearWeightGradient.compute(onePart, outputs: 0..<outSize, beta: beta, scratch: sparse?.scratch,
@@ -216,10 +216,7 @@ public final class LinearWeightGradient: @unchecked Sendable {
         guard let db else { return }
         (db + range.lowerBound).update(repeating: 0, count: range.count)
         for part in parts {
-            for r in 0..<part.rows {
-                let row = part.upstream + r * outSize
-                for o in range { db[o] += row[o] }
-            }
+            addColumnSums(part.upstream, rows: part.rows, rowStride: outSize, columns: range, into: db)
         }
     }
 }
@@ -229,8 +226,15 @@ public final class LinearWeightGradient: @unchecked Sendable {
 func columnSums(_ values: UnsafePointer<Float>, rows: Int, columns: Int, into target: Tensor) {
     guard let g = target.gradData else { return }
     if target.gradientBeta() == 0 { g.update(repeating: 0, count: columns) }
+    addColumnSums(values, rows: rows, rowStride: columns, columns: 0..<columns, into: g)
+}
+
+/// g[j] += Σ_r values[r · rowStride + j] for j in `columns`, adding the rows in order.
+@inline(__always)
+func addColumnSums(_ values: UnsafePointer<Float>, rows: Int, rowStride: Int, columns: Range<Int>,
+                   into g: UnsafeMutablePointer<Float>) {
     for r in 0..<rows {
-        let row = values + r * columns
-        for j in 0..<columns { g[j] += row[j] }
+        let row = values + r * rowStride
+        for j in columns { g[j] += row[j] }
     }
 }

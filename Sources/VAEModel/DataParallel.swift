@@ -116,10 +116,10 @@ final class BatchPlan: @unchecked Sendable {
     /// they are in the core's cache. The shares of different threads do not overlap.
     func update(share s: Int, optimizer: Adam, coefficients: Adam.StepCoefficients) {
         for share in shares[s] {
+            // Every worker's graph records the model's own tensors, so any part names its gradients.
             let parts = layers[share.layer]
             LinearWeightGradient.compute(parts, outputs: share.outputs, scratch: scratch[s],
-                                         weightGradient: gradients + (share.weights.lowerBound - share.outputs.lowerBound * parts[0].inputs),
-                                         biasGradient: gradients + (share.biases.lowerBound - share.outputs.lowerBound))
+                                         weightGradient: parts[0].weight.gradData!, biasGradient: parts[0].bias.gradData!)
             optimizer.update(range: share.weights, values: values, gradients: gradients, coefficients: coefficients)
             optimizer.update(range: share.biases, values: values, gradients: gradients, coefficients: coefficients)
         }
