@@ -10,10 +10,12 @@
 // Each runs 2 · nnz(X) · out FLOPs instead of 2 · m · in · out. Both work on blocks of 64 outputs, so
 // that the block's data stays in the core's cache: the forward pass transposes the block's weights,
 // 256 inputs at a time, into a panel P[256, 64] (one contiguous row of 64 per input) and every row of
-// X adds its nonzero inputs' rows of P to its sums in registers; the weight gradient copies the block's columns of dZ into a panel
-// D[m, 64], adds up each input's nonzero rows of D in registers into G[in, 64], and transposes G into
-// dW. Sums run in index order (inputs ascending within a row, rows ascending within a column), so a
-// pass gives the same bytes every time.
+// X adds its nonzero inputs' rows of P to its sums in registers; the weight gradient copies the
+// block's columns of dZ into a panel D[m, 64], adds up each input's nonzero rows of D in registers
+// into G[in, 64], and transposes G into dW. The weight gradient can take several row blocks of one
+// batch at once (data-parallel workers' rows, listed by each), one after another in D, and any range
+// of outputs. Sums run in index order (inputs ascending within a row, blocks in order and rows
+// ascending within a column), so a pass gives the same bytes every time.
 
 /// Whether a layer's input is sparse enough for the products in this file, and the storage they use.
 ///
@@ -103,6 +105,9 @@ final class SparseInputProducts {
     static func weightGradient(parts: [LinearWeightGradient], outputs: Int, range: Range<Int>, beta: Float,
                                scratch: SparseScratch, dW: UnsafeMutablePointer<Float>) {
         guard let inputs = parts.first?.inputs else { return }
+        let sparseRows = parts.reduce(0) { $0 + ($1.sparsePass ? $1.rows : 0) }
+        precondition(sparseRows <= scratch.rows && inputs <= scratch.inputs,
+                     "weightGradient: scratch for \(scratch.rows) rows and \(scratch.inputs) inputs, needs \(sparseRows) and \(inputs)")
         let panel = scratch.panel, rowPanel = scratch.rowPanel
         var first = range.lowerBound
         while first < range.upperBound {
@@ -139,7 +144,7 @@ final class SparseInputProducts {
                                            of: rowPanel + offset * stride + c, stride: stride, startingAt: sum)
                             offset += entries.rows
                         }
-                        UnsafeMutableRawPointer(g + c).storeBytes(of: sum, as: SIMD16<Float>.self)
+                        store(sum, g + c)
                     }
                 }
             }
@@ -171,18 +176,18 @@ final class SparseInputProducts {
     }
 
     @inline(__always)
-    private func load(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
+    private static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
     }
 
     @inline(__always)
-    private func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+    private static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
     }
 
     @inline(__always)
     private func loadPart(_ p: UnsafeMutablePointer<Float>, count: Int) -> SIMD16<Float> {
-        if count == 16 { return load(p) }
+        if count == 16 { return Self.load(p) }
         var v = SIMD16<Float>()
         for lane in 0..<count { v[lane] = p[lane] }
         return v
@@ -190,7 +195,7 @@ final class SparseInputProducts {
 
     @inline(__always)
     private func storePart(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, count: Int) {
-        if count == 16 { store(v, p); return }
+        if count == 16 { Self.store(v, p); return }
         for lane in 0..<count { p[lane] = v[lane] }
     }
 }
@@ -343,7 +348,7 @@ public final class SparseScratch: @unchecked Sendable {
     let rows: Int
     let inputs: Int
 
-    /// Panels for up to `rows` rows of dZ and `inputs` inputs (at least one tile's worth).
+    /// Panels for up to `rows` rows of dZ and `inputs` inputs.
     public init(rows: Int, inputs: Int) {
         self.rows = max(rows, 1)
         self.inputs = max(inputs, 1)
