@@ -105,44 +105,66 @@ final class SparseInputProducts {
     static func weightGradient(parts: [LinearWeightGradient], outputs: Int, range: Range<Int>, beta: Float,
                                scratch: SparseScratch, dW: UnsafeMutablePointer<Float>) {
         guard let inputs = parts.first?.inputs else { return }
-        let sparseRows = parts.reduce(0) { $0 + ($1.sparsePass ? $1.rows : 0) }
-        precondition(sparseRows <= scratch.rows && inputs <= scratch.inputs,
-                     "weightGradient: scratch for \(scratch.rows) rows and \(scratch.inputs) inputs, needs \(sparseRows) and \(inputs)")
+        // The skipping parts' listings as plain pointers, read in the inner loops without reference counting.
+        withUnsafeTemporaryAllocation(of: ColumnListing.self, capacity: parts.count) { listings in
+            var count = 0, sparseRows = 0
+            for part in parts where part.sparsePass {
+                let entries = part.sparse!.entries
+                listings.initializeElement(at: count, to: ColumnListing(
+                    start: entries.columnStart, row: entries.columnRow, value: entries.columnValue,
+                    upstream: part.upstream, rows: part.rows, firstRow: sparseRows))
+                count += 1
+                sparseRows += part.rows
+            }
+            defer { _ = listings[0..<count].deinitialize() }
+            precondition(sparseRows <= scratch.rows && inputs <= scratch.inputs,
+                         "weightGradient: scratch for \(scratch.rows) rows and \(scratch.inputs) inputs, needs \(sparseRows) and \(inputs)")
+            weightGradient(listings: UnsafeBufferPointer(rebasing: listings[0..<count]), inputs: inputs, outputs: outputs,
+                           range: range, beta: beta, scratch: scratch, dW: dW)
+        }
+    }
+
+    /// One block's column listing and dZ rows, for the weight gradient's inner loops.
+    struct ColumnListing {
+        let start: UnsafePointer<Int32>
+        let row: UnsafePointer<Int32>
+        let value: UnsafePointer<Float>
+        let upstream: UnsafePointer<Float>
+        let rows: Int
+        /// Where the block's rows start in the panel D.
+        let firstRow: Int
+    }
+
+    private static func weightGradient(listings: UnsafeBufferPointer<ColumnListing>, inputs: Int, outputs: Int,
+                                       range: Range<Int>, beta: Float, scratch: SparseScratch,
+                                       dW: UnsafeMutablePointer<Float>) {
         let panel = scratch.panel, rowPanel = scratch.rowPanel
         var first = range.lowerBound
         while first < range.upperBound {
             let width = min(Self.blockWidth, range.upperBound - first)
             let stride = (width + 15) & ~15
-            // D: the parts' rows one after another, the block's columns of dZ_p.
-            var rowOffset = 0
-            for part in parts where part.sparsePass {
-                for r in 0..<part.rows {
-                    (rowPanel + (rowOffset + r) * stride).update(from: part.upstream + r * outputs + first, count: width)
+            // D: the blocks' rows one after another, the output block's columns of dZ_p.
+            for listing in listings {
+                for r in 0..<listing.rows {
+                    (rowPanel + (listing.firstRow + r) * stride).update(from: listing.upstream + r * outputs + first, count: width)
                 }
-                rowOffset += part.rows
             }
             for j in 0..<inputs {
                 let g = panel + j * stride
                 if stride == 64 {
                     var sums = Sums64()
-                    var offset = 0
-                    for part in parts where part.sparsePass {
-                        let entries = part.sparse!.entries
-                        sums.add(Int(entries.columnStart[j])..<Int(entries.columnStart[j + 1]), values: entries.columnValue,
-                                 rows: entries.columnRow, of: rowPanel + offset * 64)
-                        offset += entries.rows
+                    for listing in listings {
+                        sums.add(Int(listing.start[j])..<Int(listing.start[j + 1]), values: listing.value,
+                                 rows: listing.row, of: rowPanel + listing.firstRow * 64)
                     }
                     sums.store(g)
                 } else {
                     for c in Swift.stride(from: 0, to: stride, by: 16) {
                         var sum = SIMD16<Float>()
-                        var offset = 0
-                        for part in parts where part.sparsePass {
-                            let entries = part.sparse!.entries
-                            sum = Self.sum(Int(entries.columnStart[j])..<Int(entries.columnStart[j + 1]),
-                                           values: entries.columnValue, rows: entries.columnRow,
-                                           of: rowPanel + offset * stride + c, stride: stride, startingAt: sum)
-                            offset += entries.rows
+                        for listing in listings {
+                            sum = Self.sum(Int(listing.start[j])..<Int(listing.start[j + 1]), values: listing.value,
+                                           rows: listing.row, of: rowPanel + listing.firstRow * stride + c,
+                                           stride: stride, startingAt: sum)
                         }
                         store(sum, g + c)
                     }

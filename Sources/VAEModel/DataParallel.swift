@@ -12,7 +12,8 @@ final class BatchPlan: @unchecked Sendable {
     /// The model's values and gradients (the flat vectors Adam updates).
     let values: UnsafeMutablePointer<Float>
     let gradients: UnsafeMutablePointer<Float>
-    /// Per layer, in parameter order: each active worker's deferred gradient of it, in worker order.
+    /// Per layer, in parameter order: each active worker's deferred gradient of it, in worker order
+    /// (empty when the graphs compute their weight gradients themselves: a single worker).
     let layers: [[LinearWeightGradient]]
     /// Per thread: the layers' output rows it computes the gradients of and updates.
     let shares: [[LayerShare]]
@@ -38,15 +39,15 @@ final class BatchPlan: @unchecked Sendable {
         batchKL = [Float](repeating: 0, count: model.configuration.latent)
         batchKLCounts = [Bool](repeating: true, count: model.configuration.latent)
         let layerCount = graphs[0].weightGradients.count
-        precondition(graphs.allSatisfy { $0.weightGradients.count == layerCount } && layerCount == model.layers.count,
-                     "BatchPlan: the workers' graphs must defer every layer's weight gradient")
+        precondition(graphs.allSatisfy { $0.weightGradients.count == layerCount } && (layerCount == 0 || layerCount == model.layers.count),
+                     "BatchPlan: the workers' graphs must defer every layer's weight gradient or none")
         layers = (0..<layerCount).map { l in graphs.map { $0.weightGradients[l] } }
         let values = model.store.values
         shares = (0..<threads).map { s in
             model.layers.enumerated().compactMap { l, layer -> LayerShare? in
                 // Thread t's rows end near out · (t + 1) / threads, at a multiple of 64 outputs for a layer
                 // that may skip zeros (whole blocks of its sparse products), else of 16.
-                let step = graphs[0].weightGradients[l].skipsZeroInputs ? 64 : 16
+                let step = (layerCount > 0 && graphs[0].weightGradients[l].skipsZeroInputs) ? 64 : 16
                 func end(_ t: Int) -> Int {
                     if t + 1 >= threads { return layer.outputSize }
                     let share = Double(layer.outputSize) * Double(t + 1) / Double(threads) / Double(step)
@@ -62,8 +63,7 @@ final class BatchPlan: @unchecked Sendable {
             }
         }
         let rows = blocks.reduce(0) { $0 + $1.count }
-        let sparseInputs = model.layers.indices.filter { graphs[0].weightGradients[$0].skipsZeroInputs }
-            .map { model.layers[$0].inputSize }.max()
+        let sparseInputs = layers.filter { $0[0].skipsZeroInputs }.map { $0[0].inputs }.max()
         scratch = (0..<threads).map { _ in sparseInputs.map { SparseScratch(rows: rows, inputs: $0) } }
     }
 
@@ -112,14 +112,18 @@ final class BatchPlan: @unchecked Sendable {
     }
 
     /// Thread `s`'s share of the step: for each of its layer shares, the rows' weight and bias gradients
-    /// summed over the workers' blocks (`LinearWeightGradient.compute`), then Adam on those rows while
-    /// they are in the core's cache. The shares of different threads do not overlap.
+    /// summed over the workers' blocks (`LinearWeightGradient.compute`) when the graphs defer them, then
+    /// Adam on those rows while they are in the core's cache. The shares of different threads do not
+    /// overlap.
     func update(share s: Int, optimizer: Adam, coefficients: Adam.StepCoefficients) {
         for share in shares[s] {
-            // Every worker's graph records the model's own tensors, so any part names its gradients.
-            let parts = layers[share.layer]
-            LinearWeightGradient.compute(parts, outputs: share.outputs, scratch: scratch[s],
-                                         weightGradient: parts[0].weight.gradData!, biasGradient: parts[0].bias.gradData!)
+            if !layers.isEmpty {
+                // Every worker's graph records the model's own tensors, so any part names its gradients.
+                let parts = layers[share.layer]
+                LinearWeightGradient.compute(parts, outputs: share.outputs, scratch: scratch[s],
+                                             weightGradient: parts[0].weight.gradData!,
+                                             biasGradient: parts[0].bias.gradData!)
+            }
             optimizer.update(range: share.weights, values: values, gradients: gradients, coefficients: coefficients)
             optimizer.update(range: share.biases, values: values, gradients: gradients, coefficients: coefficients)
         }
@@ -127,21 +131,27 @@ final class BatchPlan: @unchecked Sendable {
 }
 
 /// One data-parallel worker: a recorded graph of the model per row count it has seen (the full block
-/// size and the last partial batch's), each deferring its weight gradients to `BatchPlan.update`.
+/// size and the last partial batch's).
 final class Worker: @unchecked Sendable {
     let model: VAE
     /// Whether the worker's graphs skip the data's zeros (`VAEGraph`'s option).
     let skipsZeroInputs: Bool
+    /// Whether the graphs leave the weight gradients to `BatchPlan.update` (`VAEGraph`'s option): with
+    /// several workers. A single worker computes them in its backward pass, while each layer's dZ and
+    /// X are still in the core's cache.
+    let defersWeightGradients: Bool
     private var graphs: [Int: VAEGraph] = [:]
 
-    init(model: VAE, skipsZeroInputs: Bool) {
+    init(model: VAE, skipsZeroInputs: Bool, defersWeightGradients: Bool) {
         self.model = model
         self.skipsZeroInputs = skipsZeroInputs
+        self.defersWeightGradients = defersWeightGradients
     }
 
     func graph(rows: Int) -> VAEGraph {
         if let graph = graphs[rows] { return graph }
-        let graph = VAEGraph(model: model, batchSize: rows, skipsZeroInputs: skipsZeroInputs, defersWeightGradients: true)
+        let graph = VAEGraph(model: model, batchSize: rows, skipsZeroInputs: skipsZeroInputs,
+                             defersWeightGradients: defersWeightGradients)
         graphs[rows] = graph
         return graph
     }

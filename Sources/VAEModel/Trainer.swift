@@ -102,11 +102,11 @@ public struct StepTimings: Codable, Equatable, Sendable {
     /// conversion draws nothing at random, each worker converts its own rows at the start of its pass,
     /// and that part counts in `forwardBackward`.
     public var batchPreparation: Double = 0
-    /// Forward and backward passes of all workers (run in parallel, wall time), short of the weight
-    /// and bias gradients.
+    /// Forward and backward passes of all workers (run in parallel, wall time); with several workers,
+    /// short of the weight and bias gradients.
     public var forwardBackward: Double = 0
-    /// The weight and bias gradients (summed over the workers' rows) and the Adam update, each thread
-    /// taking a share of every layer (wall time).
+    /// The Adam update and, with several workers, the weight and bias gradients summed over their rows,
+    /// each thread taking a share of every layer (wall time).
     public var optimizer: Double = 0
     public init() {}
 }
@@ -117,8 +117,9 @@ public struct StepTimings: Codable, Equatable, Sendable {
 /// backward on its block with single-threaded sgemm, short of the weight gradients. Then each thread
 /// takes about 1/T of every layer's outputs: it computes those rows' weight and bias gradients from
 /// all the blocks, in block order (so results depend only on the seed and T), and Adam updates them
-/// while they are in its core's cache; no thread sums another's whole gradient. The workers own the
-/// cores: OpenBLAS is set to one thread.
+/// while they are in its core's cache; no thread sums another's whole gradient. With one thread the
+/// backward pass computes each weight gradient while its layer's data is in cache, and Adam follows
+/// layer by layer. The workers own the cores: OpenBLAS is set to one thread.
 public final class Trainer {
     public let model: VAE
     public let optimizer: Adam
@@ -167,9 +168,11 @@ public final class Trainer {
         generator = streams.training
         self.klSchedule = klSchedule
         self.skipsZeroInputs = skipsZeroInputs
-        // Every worker records its graphs on the model itself: the graphs defer their weight gradients,
-        // so no worker writes the parameters' gradients during its pass.
-        workers = (0..<threads).map { _ in Worker(model: model, skipsZeroInputs: skipsZeroInputs) }
+        // Every worker records its graphs on the model itself: with several workers the graphs defer their
+        // weight gradients, so no worker writes the parameters' gradients during its pass.
+        workers = (0..<threads).map { _ in
+            Worker(model: model, skipsZeroInputs: skipsZeroInputs, defersWeightGradients: threads > 1)
+        }
         batchNoise = Tensor(shape: [batchSize, model.configuration.latent])
         BLAS.setThreadCount(1)
     }
@@ -363,7 +366,8 @@ public final class Trainer {
 
     /// Takes one Adam step on the whole batch's gradients: each thread computes its share of every
     /// layer's weight and bias gradients from all the workers' blocks, in worker order, into the model's
-    /// gradient buffer, and updates those parameters at once (`BatchPlan.update(share:…)`).
+    /// gradient buffer (unless a single worker's backward pass did), and updates those parameters at
+    /// once (`BatchPlan.update(share:…)`).
     private func applyGradients(_ plan: BatchPlan) {
         let coefficients = optimizer.beginStep()
         let optimizer = self.optimizer
@@ -374,5 +378,6 @@ public final class Trainer {
                 plan.update(share: s, optimizer: optimizer, coefficients: coefficients)
             }
         }
+        model.store.zeroGrad()
     }
 }

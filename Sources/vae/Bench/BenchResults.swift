@@ -1,5 +1,5 @@
 // The benchmark's result types (the JSON schema `vae-bench/4`: since /4 a step's optimizer share holds the
-// weight and bias gradients too) and its kernel settings.
+// weight and bias gradients too when there are several threads) and its kernel settings.
 
 import ArgumentParser
 import Foundation
@@ -100,9 +100,9 @@ struct StepBreakdown: Codable, Sendable {
     /// Wall time per step (epoch time / steps), ms.
     var stepMilliseconds: Double
     var batchPreparationMilliseconds: Double
-    /// The workers' forward and backward passes, short of the weight gradients.
+    /// The workers' forward and backward passes (with several workers, short of the weight gradients).
     var forwardBackwardMilliseconds: Double
-    /// The weight and bias gradients and Adam (`StepTimings.optimizer`).
+    /// Adam and, with several workers, the weight and bias gradients (`StepTimings.optimizer`).
     var optimizerMilliseconds: Double
     /// Wall time not inside the three parts (loss bookkeeping, progress), ms per step.
     var otherMilliseconds: Double
