@@ -47,26 +47,18 @@ struct DeferredWeightGradientTests {
         return (dW, db)
     }
 
-    /// A [rows, columns] input whose rows `denseRows` are 70 % nonzero and the others 15 %.
+    /// A [rows, columns] input whose rows `denseRows` are about 70 % nonzero and the others 15 %.
     static func input(rows: Int, columns: Int, denseRows: Range<Int>, seed: UInt64) -> Tensor {
         let x = Tensor(shape: [rows, columns])
-        var g = SeededGenerator(seed: seed)
         for r in 0..<rows {
-            let density: Float = denseRows.contains(r) ? 0.7 : 0.15
-            for j in 0..<columns {
-                let keep = g.nextUniformFloat() < density
-                x.data[r * columns + j] = keep ? max(g.nextUniformFloat(), 0x1p-8) : 0
-            }
+            let row = SparseInputTests.sparseInput(rows: 1, columns: columns, density: denseRows.contains(r) ? 0.7 : 0.15,
+                                                   seed: seed &+ UInt64(r))
+            (x.data + r * columns).update(from: row.data, count: columns)
         }
         return x
     }
 
-    static func parameter(_ shape: [Int], seed: UInt64) -> Tensor {
-        let t = Tensor(shape: shape, requiresGrad: true)
-        var g = SeededGenerator(seed: seed)
-        g.fillUniform(t.buffer, low: -0.3, high: 0.3)
-        return t
-    }
+    static func parameter(_ shape: [Int], seed: UInt64) -> Tensor { SparseInputTests.parameter(shape, seed: seed) }
 
     @Test("three blocks, sparse and dense ones, summed over uneven ranges of outputs, match the textbook sums",
           arguments: [0..<0, 37..<70, 0..<100])
