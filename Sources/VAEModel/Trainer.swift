@@ -272,7 +272,8 @@ public final class Trainer {
                 if stopRequested() { return false }
                 let indices = UnsafeBufferPointer(rebasing: order[schedule.range(ofBatch: b)])
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                let (plan, workersFill) = prepare(indices: indices, data: data, generator: &generator)
+                let prepared = prepare(indices: indices, data: data, generator: &generator)
+                let plan = prepared.plan, workersFill = prepared.workersConvertRows
                 klTerm(plan)
                 let t1 = DispatchTime.now().uptimeNanoseconds
                 // Read-only while the workers run; each reads its own block.
@@ -317,11 +318,8 @@ public final class Trainer {
     /// Cuts `indices` into one contiguous block per active worker and writes each block's labels and
     /// noise into that worker's graph, and its inputs unless the workers are to convert them. Draws
     /// happen in batch order, whatever the split.
-    /// - Returns: the plan, and whether each worker converts its own rows at the start of its pass
-    ///   (`run`'s `fill`): true when there are several workers and the data's fill draws nothing at
-    ///   random, so that the byte → float conversion runs in parallel with the same result.
     private func prepare(indices: UnsafeBufferPointer<Int>, data: TrainingData,
-                         generator: inout SeededGenerator) -> (plan: BatchPlan, workersFill: Bool) {
+                         generator: inout SeededGenerator) -> PreparedBatch {
         let plan = plan(rows: indices.count)
         let latent = model.configuration.latent
         let workersFill = plan.graphs.count > 1 && !data.fillDrawsRandomness
@@ -334,7 +332,16 @@ public final class Trainer {
                 data.fillOneHot(indices: part, into: labels.buffer)
             }
         }
-        return (plan, workersFill)
+        return PreparedBatch(plan: plan, workersConvertRows: workersFill)
+    }
+
+    /// A batch written into the workers' graphs by `prepare`.
+    private struct PreparedBatch {
+        let plan: BatchPlan
+        /// Whether each worker converts its own rows at the start of its pass (`run`'s `fill`): true
+        /// when there are several workers and the data's fill draws nothing at random, so that the
+        /// byte → float conversion runs in parallel with the same result.
+        let workersConvertRows: Bool
     }
 
     /// Runs every active worker's forward (and backward) pass, in parallel when there is more than one;
