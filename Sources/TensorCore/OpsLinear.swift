@@ -188,9 +188,9 @@ public final class LinearWeightGradient: @unchecked Sendable {
         self.weight = weight; self.bias = bias; self.input = input; self.upstream = upstream; self.sparse = sparse
     }
 
-    /// Rows `outputs` of dW = Σ_p dZ_pᵀ · X_p and, unless `biasGradient` is nil, of db = Σ_p Σ_r dZ_p[r, :],
-    /// over `parts` (one layer's blocks, in row order), written (beta 0) or added (beta 1) into
-    /// `weightGradient` [out, in] and `biasGradient` [out]. Blocks whose pass skipped zeros are summed
+    /// Rows `outputs` of dW = Σ_p dZ_pᵀ · X_p, over `parts` (one layer's blocks, in row order), written
+    /// (beta 0) or added (beta 1) into `weightGradient` [out, in]; and, unless `biasGradient` is nil, the
+    /// same rows of db = Σ_p Σ_r dZ_p[r, :], written into `biasGradient` [out]. Blocks whose pass skipped zeros are summed
     /// first, together, then the others through sgemm, each in part order, so a range's result does
     /// not depend on the thread that computes it.
     /// - Parameters:

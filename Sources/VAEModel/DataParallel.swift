@@ -7,7 +7,7 @@ import TensorCore
 final class BatchPlan: @unchecked Sendable {
     /// Rows of the batch each active worker takes, in worker order.
     let blocks: [Range<Int>]
-    /// The active workers' graphs, in worker order; they defer their weight gradients.
+    /// The active workers' graphs, in worker order; with several threads they defer their weight gradients.
     let graphs: [VAEGraph]
     /// The model's values and gradients (the flat vectors Adam updates).
     let values: UnsafeMutablePointer<Float>
@@ -34,7 +34,8 @@ final class BatchPlan: @unchecked Sendable {
     init(blocks: [Range<Int>], graphs: [VAEGraph], model: VAE, threads: Int) {
         self.blocks = blocks
         self.graphs = graphs
-        values = model.store.values
+        let values = model.store.values  // read by the closures below, before `self` is whole
+        self.values = values
         gradients = model.store.gradients
         batchKL = [Float](repeating: 0, count: model.configuration.latent)
         batchKLCounts = [Bool](repeating: true, count: model.configuration.latent)
@@ -42,18 +43,16 @@ final class BatchPlan: @unchecked Sendable {
         precondition(graphs.allSatisfy { $0.weightGradients.count == layerCount } && (layerCount == 0 || layerCount == model.layers.count),
                      "BatchPlan: the workers' graphs must defer every layer's weight gradient or none")
         layers = (0..<layerCount).map { l in graphs.map { $0.weightGradients[l] } }
-        let values = model.store.values
         shares = (0..<threads).map { s in
             model.layers.enumerated().compactMap { l, layer -> LayerShare? in
-                // Thread t's rows end near out · (t + 1) / threads, at a multiple of 64 outputs for a layer
-                // that may skip zeros (whole blocks of its sparse products), else of 16.
+                // Thread t's rows start near out · t / threads, at a multiple of 64 outputs for a layer that
+                // may skip zeros (whole blocks of its sparse products), else of 16.
                 let step = (layerCount > 0 && graphs[0].weightGradients[l].skipsZeroInputs) ? 64 : 16
-                func end(_ t: Int) -> Int {
-                    if t + 1 >= threads { return layer.outputSize }
-                    let share = Double(layer.outputSize) * Double(t + 1) / Double(threads) / Double(step)
-                    return min(layer.outputSize, Int(share.rounded()) * step)
+                func start(_ t: Int) -> Int {
+                    let blocks = Double(layer.outputSize) * Double(t) / Double(threads) / Double(step)
+                    return t >= threads ? layer.outputSize : min(layer.outputSize, Int(blocks.rounded()) * step)
                 }
-                let outputs = (s == 0 ? 0 : end(s - 1)) ..< max(s == 0 ? 0 : end(s - 1), end(s))
+                let outputs = start(s) ..< max(start(s), start(s + 1))
                 guard !outputs.isEmpty else { return nil }
                 let weightStart = layer.weight.data - values, biasStart = layer.bias.data - values
                 return LayerShare(layer: l, outputs: outputs,
