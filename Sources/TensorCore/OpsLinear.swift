@@ -84,42 +84,54 @@ extension Tape {
 
     // MARK: linear — Y[m, out] = f(X[m, in] · W[out, in]ᵀ + b[out])
 
-    /// A fused linear layer with activation: `f(x · Wᵀ + b)`, weights in PyTorch's [out, in] layout.
+    /// A fused linear layer with activation: `f(x · Wᵀ + b)`, with W stored in `layout`.
     ///
     /// Forward: every row of Y starts as b, then one sgemm adds X · Wᵀ (beta = 1), then f runs in place.
     /// Backward, with dZ = dY ⊙ f'(Y) (read off the output):
-    /// dW += dZᵀ · X, db += Σ_rows dZ (`LinearWeightGradient`), dX += dZ · W (skipped when X needs no
-    /// gradient, like the data). On a tape that `defersWeightGradients`, backward leaves dW and db to
-    /// the caller, who computes them from `weightGradients` (for several workers' rows at once).
-    /// When X needs no gradient and the tape `skipsZeroInputs`, a pass whose X has at most 35 % nonzero
-    /// entries computes X · Wᵀ and dZᵀ · X over those entries alone (`SparseInputProducts`).
+    /// dW += dZᵀ · X (stored [in, out]: dWᵀ += Xᵀ · dZ), db += Σ_rows dZ (`LinearWeightGradient`),
+    /// dX += dZ · W (skipped when X needs no gradient, like the data). On a tape that
+    /// `defersWeightGradients`, backward leaves dW and db to the caller, who computes them from
+    /// `weightGradients` (for several workers' rows at once).
+    /// When X needs no gradient, W is stored [in, out] and the tape `skipsZeroInputs`, a pass whose X has
+    /// at most 35 % nonzero entries computes X · Wᵀ and Xᵀ · dZ over those entries alone
+    /// (`SparseInputProducts`).
     /// - Parameters:
     ///   - x: input [m, in].
-    ///   - weight: [out, in].
+    ///   - weight: [out, in] (`.outputsByInputs`, the default) or [in, out] (`.inputsByOutputs`).
     ///   - bias: [out].
+    ///   - layout: how `weight` is stored.
     ///   - activation: f (default identity).
-    public func linear(_ x: Tensor, weight: Tensor, bias: Tensor, activation: Activation = .identity) -> Tensor {
+    public func linear(_ x: Tensor, weight: Tensor, bias: Tensor, layout: WeightLayout = .outputsByInputs,
+                       activation: Activation = .identity) -> Tensor {
         requireMatrix(x, "linear"); requireMatrix(weight, "linear")
-        let m = x.shape[0], inSize = x.shape[1], outSize = weight.shape[0]
-        precondition(weight.shape[1] == inSize, "linear: input has \(inSize) features, weight \(weight.name) is \(weight.shape)")
+        let m = x.shape[0], inSize = x.shape[1], outSize = layout.outputs(ofStoredShape: weight.shape)
+        let byInputs = layout == .inputsByOutputs
+        precondition(weight.shape == layout.storedShape(inputs: inSize, outputs: outSize),
+                     "linear: input has \(inSize) features, weight \(weight.name) is \(weight.shape) stored \(layout)")
         precondition(bias.count == outSize, "linear: bias \(bias.name) of shape \(bias.shape) does not match \(outSize) outputs")
         let y = Tensor(shape: [m, outSize], requiresGrad: x.requiresGrad || weight.requiresGrad || bias.requiresGrad)
         let name = weight.name.hasSuffix(".weight") ? String(weight.name.dropLast(7)) : weight.name
-        declare(MatrixProduct(name: name, role: .forward, m: m, n: outSize, k: inSize, transposeA: false, transposeB: true, beta: 1))
+        let ldw = weight.shape[1]
+        declare(MatrixProduct(name: name, role: .forward, m: m, n: outSize, k: inSize, transposeA: false,
+                              transposeB: !byInputs, beta: 1))
         if weight.requiresGrad {
-            declare(MatrixProduct(name: name, role: .weightGradient, m: outSize, n: inSize, k: m,
-                                  transposeA: true, transposeB: false, beta: 0))
+            declare(byInputs
+                ? MatrixProduct(name: name, role: .weightGradient, m: inSize, n: outSize, k: m,
+                                transposeA: true, transposeB: false, beta: 0)
+                : MatrixProduct(name: name, role: .weightGradient, m: outSize, n: inSize, k: m,
+                                transposeA: true, transposeB: false, beta: 0))
         }
         if x.requiresGrad {
             declare(MatrixProduct(name: name, role: .inputGradient, m: m, n: inSize, k: outSize,
-                                  transposeA: false, transposeB: false, beta: 0))
+                                  transposeA: false, transposeB: byInputs, beta: 0))
         }
         // Scratch for dZ, allocated once with the graph; identity needs none.
         let scratch = (activation == .identity || !y.requiresGrad) ? nil : Tensor(shape: [m, outSize])
-        // The zero-skipping products, when X is data.
-        let sparse = (skipsZeroInputs && !x.requiresGrad) ? SparseInputProducts(rows: m, inputs: inSize) : nil
+        // The zero-skipping products, when X is data and W is stored [in, out].
+        let sparse = (skipsZeroInputs && !x.requiresGrad && byInputs) ? SparseInputProducts(rows: m, inputs: inSize) : nil
         let dZ = UnsafePointer(scratch?.data ?? y.gradData ?? y.data)
-        let parameterGradient = LinearWeightGradient(weight: weight, bias: bias, input: x, upstream: dZ, sparse: sparse)
+        let parameterGradient = LinearWeightGradient(weight: weight, bias: bias, layout: layout, input: x,
+                                                     upstream: dZ, sparse: sparse)
         let onePart = [parameterGradient]
         let deferred = defersWeightGradients && weight.gradData != nil
         if deferred { weightGradients.append(parameterGradient) }
@@ -129,8 +141,8 @@ extension Tape {
                 sparse.forward(weight: weight.data, bias: bias.data, outputs: outSize, y: y.data)
             } else {
                 for r in 0..<m { (y.data + r * outSize).update(from: bias.data, count: outSize) }
-                gemm(transposeA: .none, transposeB: .transposed, m: m, n: outSize, k: inSize,
-                     a: x.data, lda: inSize, b: weight.data, ldb: inSize, beta: 1, c: y.data, ldc: outSize)
+                gemm(transposeA: .none, transposeB: byInputs ? .none : .transposed, m: m, n: outSize, k: inSize,
+                     a: x.data, lda: inSize, b: weight.data, ldb: ldw, beta: 1, c: y.data, ldc: outSize)
             }
             activation.apply(y.data, count: m * outSize)
         }, backward: {
@@ -140,18 +152,43 @@ extension Tape {
             if parameterGradient.sparsePass && weight.gradData != nil { sparse!.entries.sortByColumn() }
             if !deferred, let dW = weight.gradData {
                 let beta = weight.gradientBeta()
-                LinearWeightGradient.compute(onePart, outputs: 0..<outSize, beta: beta, scratch: sparse?.scratch,
-                                             weightGradient: dW, biasGradient: nil)
+                LinearWeightGradient.compute(onePart, rows: 0..<weight.shape[0], beta: beta, scratch: sparse?.scratch,
+                                             weightGradient: dW)
             }
             if !deferred && bias.gradData != nil { columnSums(dZ, rows: m, columns: outSize, into: bias) }
             if let dX = x.gradData {
                 let beta = x.gradientBeta()
-                gemm(transposeA: .none, transposeB: .none, m: m, n: inSize, k: outSize,
-                     a: dZ, lda: outSize, b: weight.data, ldb: inSize, beta: beta, c: dX, ldc: inSize)
+                gemm(transposeA: .none, transposeB: byInputs ? .transposed : .none, m: m, n: inSize, k: outSize,
+                     a: dZ, lda: outSize, b: weight.data, ldb: ldw, beta: beta, c: dX, ldc: inSize)
             }
         })
         return y
     }
+}
+
+// MARK: WeightLayout — W[out, in] or Wᵀ[in, out]
+
+/// How a linear layer's weight matrix is stored.
+///
+/// Checkpoints, names and shapes outside the model always use PyTorch's [out, in]; a layer may keep
+/// the transpose in memory when its products run faster that way.
+public enum WeightLayout: String, Sendable, Equatable {
+    /// W [out, in], PyTorch's `nn.Linear` layout (the default).
+    case outputsByInputs
+    /// Wᵀ [in, out]: row j holds input j's weights to every output. A layer over sparse data uses it, so
+    /// that each nonzero input adds one contiguous row (`SparseInputProducts`).
+    case inputsByOutputs
+
+    /// The stored shape of the weight of an `inputs` → `outputs` layer.
+    public func storedShape(inputs: Int, outputs: Int) -> [Int] {
+        self == .outputsByInputs ? [outputs, inputs] : [inputs, outputs]
+    }
+
+    /// The layer's outputs, read off a stored [rows, columns] weight shape.
+    public func outputs(ofStoredShape shape: [Int]) -> Int { self == .outputsByInputs ? shape[0] : shape[1] }
+
+    /// The layer's inputs, read off a stored [rows, columns] weight shape.
+    public func inputs(ofStoredShape shape: [Int]) -> Int { self == .outputsByInputs ? shape[1] : shape[0] }
 }
 
 // MARK: LinearWeightGradient — dW[out, in] = Σ_p dZ_pᵀ · X_p, db[out] = Σ_p Σ_rows dZ_p
@@ -161,12 +198,14 @@ extension Tape {
 ///
 /// A data-parallel trainer cuts each batch into row blocks, one per worker, and records the same
 /// layer on every worker's tape. With `Tape.defersWeightGradients`, the workers' backward passes stop
-/// short of dW and db; `compute` then sums every block's contribution for a range of the layer's
-/// outputs in one place, so that each thread can take a share of every layer's rows and update them
-/// at once, and no thread sums another's whole gradient.
+/// short of dW and db; `compute` then sums every block's contribution for a range of the stored
+/// weight's rows in one place, so that each thread can take a share of every layer's rows and update
+/// them at once, and no thread sums another's whole gradient.
 public final class LinearWeightGradient: @unchecked Sendable {
     public let weight: Tensor
     public let bias: Tensor
+    /// How `weight` (and so its gradient) is stored.
+    public let layout: WeightLayout
     let input: Tensor
     /// dZ [m, out], as the backward pass leaves it.
     let upstream: UnsafePointer<Float>
@@ -179,44 +218,56 @@ public final class LinearWeightGradient: @unchecked Sendable {
     public var skipsZeroInputs: Bool { sparse != nil }
     /// Rows of this block.
     public var rows: Int { input.shape[0] }
-    /// The layer's outputs (rows of W).
-    public var outputs: Int { weight.shape[0] }
-    /// The layer's inputs (columns of W).
-    public var inputs: Int { weight.shape[1] }
+    /// The layer's outputs.
+    public var outputs: Int { bias.count }
+    /// The layer's inputs.
+    public var inputs: Int { input.shape[1] }
 
-    init(weight: Tensor, bias: Tensor, input: Tensor, upstream: UnsafePointer<Float>, sparse: SparseInputProducts?) {
-        self.weight = weight; self.bias = bias; self.input = input; self.upstream = upstream; self.sparse = sparse
+    init(weight: Tensor, bias: Tensor, layout: WeightLayout, input: Tensor, upstream: UnsafePointer<Float>,
+         sparse: SparseInputProducts?) {
+        self.weight = weight; self.bias = bias; self.layout = layout; self.input = input
+        self.upstream = upstream; self.sparse = sparse
     }
 
-    /// Rows `outputs` of dW = Σ_p dZ_pᵀ · X_p, over `parts` (one layer's blocks, in row order), written
-    /// (beta 0) or added (beta 1) into `weightGradient` [out, in]; and, unless `biasGradient` is nil, the
-    /// same rows of db = Σ_p Σ_r dZ_p[r, :], written into `biasGradient` [out]. Blocks whose pass skipped zeros are summed
+    /// Rows `range` of the stored weight's gradient, Σ_p dZ_pᵀ · X_p over `parts` (one layer's blocks, in
+    /// row order): rows are outputs for W [out, in] and inputs for Wᵀ [in, out]. Written (beta 0) or added
+    /// (beta 1) into `weightGradient`, laid out as the weight. Blocks whose pass skipped zeros are summed
     /// first, together, then the others through sgemm, each in part order, so a range's result does
     /// not depend on the thread that computes it.
     /// - Parameters:
-    ///   - scratch: panels for the zero-skipping products (made for Σ rows and the layer's inputs); may be
+    ///   - scratch: the executing thread's panel for the zero-skipping products (made for Σ rows); may be
     ///     nil when no part skipped zeros.
-    public static func compute(_ parts: [LinearWeightGradient], outputs range: Range<Int>, beta: Float = 0,
-                               scratch: SparseScratch?, weightGradient dW: UnsafeMutablePointer<Float>,
-                               biasGradient db: UnsafeMutablePointer<Float>?) {
+    public static func compute(_ parts: [LinearWeightGradient], rows range: Range<Int>, beta: Float = 0,
+                               scratch: SparseScratch?, weightGradient dW: UnsafeMutablePointer<Float>) {
         guard let first = parts.first, !range.isEmpty else { return }
         let outSize = first.outputs, inSize = first.inputs
         var beta = beta
         if parts.contains(where: \.sparsePass) {
-            SparseInputProducts.weightGradient(parts: parts, outputs: outSize, range: range, beta: beta,
-                                               scratch: scratch!, dW: dW)
+            SparseInputProducts.weightGradient(parts: parts, range: range, beta: beta, scratch: scratch!, dW: dW)
             beta = 1
         }
         for part in parts where !part.sparsePass {
-            gemm(transposeA: .transposed, transposeB: .none, m: range.count, n: inSize, k: part.rows,
-                 a: part.upstream + range.lowerBound, lda: outSize, b: part.input.data, ldb: inSize,
-                 beta: beta, c: dW + range.lowerBound * inSize, ldc: inSize)
+            switch first.layout {
+            case .outputsByInputs:  // dW[range, :] = dZ[:, range]ᵀ · X
+                gemm(transposeA: .transposed, transposeB: .none, m: range.count, n: inSize, k: part.rows,
+                     a: part.upstream + range.lowerBound, lda: outSize, b: part.input.data, ldb: inSize,
+                     beta: beta, c: dW + range.lowerBound * inSize, ldc: inSize)
+            case .inputsByOutputs:  // dWᵀ[range, :] = X[:, range]ᵀ · dZ
+                gemm(transposeA: .transposed, transposeB: .none, m: range.count, n: outSize, k: part.rows,
+                     a: part.input.data + range.lowerBound, lda: inSize, b: part.upstream, ldb: outSize,
+                     beta: beta, c: dW + range.lowerBound * outSize, ldc: outSize)
+            }
             beta = 1
         }
-        guard let db else { return }
+    }
+
+    /// Entries `range` of db = Σ_p Σ_r dZ_p[r, :] over `parts`, in part order, written into `biasGradient` [out].
+    public static func computeBias(_ parts: [LinearWeightGradient], outputs range: Range<Int>,
+                                   biasGradient db: UnsafeMutablePointer<Float>) {
+        guard let first = parts.first, !range.isEmpty else { return }
         (db + range.lowerBound).update(repeating: 0, count: range.count)
         for part in parts {
-            addColumnSums(part.upstream, rows: part.rows, rowStride: outSize, columns: range, into: db)
+            addColumnSums(part.upstream, rows: part.rows, rowStride: first.outputs, columns: range, into: db)
         }
     }
 }

@@ -1,27 +1,27 @@
 // A linear layer's products over a mostly-zero input, skipping its zeros. The encoder's first layer
 // reads image pixels, and 81 % of MNIST's are 0; its forward product and weight gradient are two of
-// the training step's three large products. Forward and weight gradient side by side:
+// the training step's three large products. The layer stores its weight transposed, Wᵀ [in, out]
+// (`WeightLayout.inputsByOutputs`), so that each nonzero input adds one contiguous row of it. Forward
+// and weight gradient side by side:
 //
-//   forward          Y[m, out] = X[m, in] · W[out, in]ᵀ + b
-//                    row by row:      Y[r, :] = b + Σ_{j: X[r,j] ≠ 0} X[r, j] · W[:, j]
-//   weight gradient  dW[out, in] (+)= dZ[m, out]ᵀ · X[m, in]
-//                    column by column: dW[:, j] = Σ_{r: X[r,j] ≠ 0} X[r, j] · dZ[r, :]
+//   forward          Y[m, out] = X[m, in] · Wᵀ[in, out] + b
+//                    row by row:      Y[r, :] = b + Σ_{j: X[r,j] ≠ 0} X[r, j] · Wᵀ[j, :]
+//   weight gradient  dWᵀ[in, out] (+)= X[m, in]ᵀ · dZ[m, out]
+//                    input by input:  dWᵀ[j, :] = Σ_{r: X[r,j] ≠ 0} X[r, j] · dZ[r, :]
 //
-// Each runs 2 · nnz(X) · out FLOPs instead of 2 · m · in · out. Both work on blocks of 64 outputs, so
-// that the block's data stays in the core's cache: the forward pass transposes the block's weights,
-// 256 inputs at a time, into a panel P[256, 64] (one contiguous row of 64 per input) and every row of
-// X adds its nonzero inputs' rows of P to its sums in registers; the weight gradient copies the
-// block's columns of dZ into a panel D[m, 64], adds up each input's nonzero rows of D in registers
-// into G[in, 64], and transposes G into dW. The weight gradient can take several row blocks of one
-// batch at once (data-parallel workers' rows, listed by each), one after another in D, and any range
-// of outputs. Sums run in index order (inputs ascending within a row, blocks in order and rows
-// ascending within a column), so a pass gives the same bytes every time.
+// Each runs 2 · nnz(X) · out FLOPs instead of 2 · m · in · out, and neither moves or transposes a
+// weight: both read rows of a matrix in place and add them, 64 outputs at a time, in registers. The
+// forward pass works on one block of 64 outputs and one tile of 256 inputs at a time, so that the part
+// of Wᵀ every row reads stays in the core's cache. The weight gradient can take several row blocks
+// of one batch at once (data-parallel workers' rows, listed by each) and any range of inputs. Sums run
+// in index order (inputs ascending within a row, blocks in order and rows ascending within an
+// input), so a pass gives the same bytes every time.
 
-/// Whether a layer's input is sparse enough for the products in this file, and the storage they use.
+/// Whether a layer's input is sparse enough for the products in this file, and the listing they use.
 ///
-/// Made once per linear layer whose input needs no gradient (the data); before every forward pass it
-/// lists the input's nonzero entries. When there are more than `densityLimit` × rows × inputs of them,
-/// the layer runs the dense sgemm products for that pass instead.
+/// Made once per linear layer whose input needs no gradient (the data) and whose weight is stored
+/// [in, out]; before every forward pass it lists the input's nonzero entries. When there are more than
+/// `densityLimit` × rows × inputs of them, the layer runs the dense sgemm products for that pass instead.
 final class SparseInputProducts {
     /// The largest share of nonzero inputs for which the sparse products run (0.35). Measured on the
     /// AMD EPYC Zen 3 development machine, default model, batch 128, 1 thread: a training step took
@@ -35,10 +35,8 @@ final class SparseInputProducts {
     static let blockWidth = 64
 
     let entries: NonzeroEntries
-    /// The panels of this layer's own products (the forward pass's tile of weights, the weight
-    /// gradient's G and D).
+    /// The panel of this layer's own weight gradient.
     let scratch: SparseScratch
-    private var panel: UnsafeMutablePointer<Float> { scratch.panel }
 
     /// Storage for a layer of `rows` × `inputs` inputs, or nil when the sparse products do not apply
     /// (too few inputs, or more entries than 32-bit indices reach).
@@ -47,44 +45,39 @@ final class SparseInputProducts {
         let (cells, overflow) = rows.multipliedReportingOverflow(by: inputs)
         guard !overflow, cells < Int(Int32.max) else { return nil }
         entries = NonzeroEntries(rows: rows, columns: inputs, capacity: Int(Self.densityLimit * Double(cells)))
-        scratch = SparseScratch(rows: rows, inputs: inputs)
+        scratch = SparseScratch(rows: rows)
     }
 
     /// Y[m, out] = X · Wᵀ + b over the entries `entries.gatherRows` listed.
     ///
-    /// The block's panel is filled and used one tile of `NonzeroEntries.tileWidth` inputs at a time, so
-    /// that the part every row reads stays in the core's cache: rows add a tile's entries to their sums
-    /// in Y.
-    /// - Parameters: weight [out, in]; bias [out]; y [m, out] (overwritten).
+    /// Works on one block of 64 outputs and one tile of `NonzeroEntries.tileWidth` inputs at a time (64 KB
+    /// of Wᵀ, which stays in the core's cache): every row adds its entries in the tile to its sums in Y.
+    /// - Parameters: weight Wᵀ [in, out]; bias [out]; y [m, out] (overwritten).
     func forward(weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, outputs: Int, y: UnsafeMutablePointer<Float>) {
-        let inputs = entries.columns, rows = entries.rows
-        let tiles = entries.tileCount
+        let rows = entries.rows, tiles = entries.tileCount
         var first = 0
         while first < outputs {
             let width = min(Self.blockWidth, outputs - first)
-            let stride = (width + 15) & ~15
             for r in 0..<rows { (y + r * outputs + first).update(from: bias + first, count: width) }
+            // Wᵀ[j, first ..< first + width] starts at block + j · outputs.
+            let block = weight + first
             for t in 0..<tiles {
-                let low = t * NonzeroEntries.tileWidth, high = min(inputs, low + NonzeroEntries.tileWidth)
-                // panel row (j − low) = W[first ..< first + width, j]
-                transpose(rows: width, columns: high - low, a: weight + first * inputs + low, lda: inputs,
-                          b: panel, ldb: stride)
-                let tile = panel - low &* stride
                 for r in 0..<rows {
                     let begin = Int(entries.tileStart[r * (tiles + 1) + t])
                     let end = Int(entries.tileStart[r * (tiles + 1) + t + 1])
                     if begin == end { continue }
                     let out = y + r * outputs + first
-                    if stride == 64 {
+                    if width == Self.blockWidth {
                         var sums = Sums64(out)
-                        sums.add(begin..<end, values: entries.rowValue, rows: entries.rowColumn, of: tile)
+                        sums.add(begin..<end, values: entries.rowValue, rows: entries.rowColumn, of: block, stride: outputs)
                         sums.store(out)
                     } else {
                         for c in Swift.stride(from: 0, to: width, by: 16) {
                             let count = min(16, width - c)
                             let sum = Self.sum(begin..<end, values: entries.rowValue, rows: entries.rowColumn,
-                                               of: tile + c, stride: stride, startingAt: loadPart(out + c, count: count))
-                            storePart(sum, out + c, count: count)
+                                               of: block + c, stride: outputs, lanes: count,
+                                               startingAt: Self.loadPart(out + c, count: count))
+                            Self.storePart(sum, out + c, count: count)
                         }
                     }
                 }
@@ -93,18 +86,18 @@ final class SparseInputProducts {
         }
     }
 
-    /// Rows `range` of dW[out, in] = Σ_p dZ_pᵀ · X_p (beta 0), or added to them (beta 1), over the
+    /// Rows `range` of dWᵀ[in, out] = Σ_p X_pᵀ · dZ_p (beta 0), or added to them (beta 1), over the
     /// listings (`entries.sortByColumn` done) of the parts whose last pass skipped zeros: the row blocks
-    /// of one batch, each with its own X_p and dZ_p, as data-parallel workers hold them. Each column's
-    /// sum runs over the parts in order, rows ascending within each, so the result does not depend on
-    /// which thread computes which range.
+    /// of one batch, each with its own X_p and dZ_p, as data-parallel workers hold them. Each input's
+    /// sum runs over the parts in order, rows ascending within each, and is added to dWᵀ whole, so the
+    /// result does not depend on which thread computes which range.
     /// - Parameters:
     ///   - parts: the layer's parts; those with `sparsePass` false are left out.
-    ///   - range: the rows of dW (outputs) to compute.
-    ///   - scratch: the executing thread's panels, made for at least Σ m_p rows and the parts' inputs.
-    static func weightGradient(parts: [LinearWeightGradient], outputs: Int, range: Range<Int>, beta: Float,
+    ///   - range: the rows of dWᵀ (inputs) to compute.
+    ///   - scratch: the executing thread's panel, made for at least Σ m_p rows.
+    static func weightGradient(parts: [LinearWeightGradient], range: Range<Int>, beta: Float,
                                scratch: SparseScratch, dW: UnsafeMutablePointer<Float>) {
-        guard let inputs = parts.first?.inputs else { return }
+        guard let outputs = parts.first?.outputs else { return }
         // The skipping parts' listings as plain pointers, read in the inner loops without reference counting.
         withUnsafeTemporaryAllocation(of: ColumnListing.self, capacity: parts.count) { listings in
             var count = 0, sparseRows = 0
@@ -117,14 +110,13 @@ final class SparseInputProducts {
                 sparseRows += part.rows
             }
             defer { _ = listings[0..<count].deinitialize() }
-            precondition(sparseRows <= scratch.rows && inputs <= scratch.inputs,
-                         "weightGradient: scratch for \(scratch.rows) rows and \(scratch.inputs) inputs, needs \(sparseRows) and \(inputs)")
-            weightGradient(listings: UnsafeBufferPointer(rebasing: listings[0..<count]), inputs: inputs, outputs: outputs,
-                           range: range, beta: beta, scratch: scratch, dW: dW)
+            precondition(sparseRows <= scratch.rows, "weightGradient: scratch for \(scratch.rows) rows, needs \(sparseRows)")
+            weightGradient(listings: UnsafeBufferPointer(rebasing: listings[0..<count]), outputs: outputs,
+                           range: range, beta: beta, panel: scratch.panel, dW: dW)
         }
     }
 
-    /// One block's column listing and dZ rows, for the weight gradient's inner loops.
+    /// One block's column listing and its dZ [rows, out], for the weight gradient's inner loops.
     struct ColumnListing {
         let start: UnsafePointer<Int32>
         let row: UnsafePointer<Int32>
@@ -135,89 +127,80 @@ final class SparseInputProducts {
         let firstRow: Int
     }
 
-    private static func weightGradient(listings: UnsafeBufferPointer<ColumnListing>, inputs: Int, outputs: Int,
-                                       range: Range<Int>, beta: Float, scratch: SparseScratch,
+    /// For each block of 64 outputs: D = the blocks' rows one after another, that block's columns of
+    /// dZ_p (a panel that stays in the core's first-level cache), then every input's sum over D.
+    private static func weightGradient(listings: UnsafeBufferPointer<ColumnListing>, outputs: Int,
+                                       range: Range<Int>, beta: Float, panel: UnsafeMutablePointer<Float>,
                                        dW: UnsafeMutablePointer<Float>) {
-        let panel = scratch.panel, rowPanel = scratch.rowPanel
-        var first = range.lowerBound
-        while first < range.upperBound {
-            let width = min(Self.blockWidth, range.upperBound - first)
+        var first = 0
+        while first < outputs {
+            let width = min(Self.blockWidth, outputs - first)
             let stride = (width + 15) & ~15
-            // D: the blocks' rows one after another, the output block's columns of dZ_p.
             for listing in listings {
                 for r in 0..<listing.rows {
-                    (rowPanel + (listing.firstRow + r) * stride).update(from: listing.upstream + r * outputs + first, count: width)
+                    (panel + (listing.firstRow + r) * stride).update(from: listing.upstream + r * outputs + first, count: width)
                 }
             }
-            for j in 0..<inputs {
-                let g = panel + j * stride
-                if stride == 64 {
+            for j in range {
+                let g = dW + j * outputs + first
+                if width == Self.blockWidth {
                     var sums = Sums64()
                     for listing in listings {
                         sums.add(Int(listing.start[j])..<Int(listing.start[j + 1]), values: listing.value,
-                                 rows: listing.row, of: rowPanel + listing.firstRow * 64)
+                                 rows: listing.row, of: panel + listing.firstRow * 64, stride: 64)
                     }
-                    sums.store(g)
+                    if beta == 0 { sums.store(g) } else { sums.add(to: g) }
                 } else {
-                    for c in Swift.stride(from: 0, to: stride, by: 16) {
+                    for c in Swift.stride(from: 0, to: width, by: 16) {
+                        let count = min(16, width - c)
                         var sum = SIMD16<Float>()
                         for listing in listings {
                             sum = Self.sum(Int(listing.start[j])..<Int(listing.start[j + 1]), values: listing.value,
-                                           rows: listing.row, of: rowPanel + listing.firstRow * stride + c,
-                                           stride: stride, startingAt: sum)
+                                           rows: listing.row, of: panel + listing.firstRow * stride + c, stride: stride,
+                                           lanes: 16, startingAt: sum)
                         }
-                        store(sum, g + c)
+                        if beta != 0 { sum += loadPart(g + c, count: count) }
+                        storePart(sum, g + c, count: count)
                     }
-                }
-            }
-            // G[in, width] → rows first ..< first + width of dW.
-            if beta == 0 {
-                transpose(rows: inputs, columns: width, a: panel, lda: stride, b: dW + first * inputs, ldb: inputs)
-            } else {
-                for o in 0..<width {
-                    let row = dW + (first + o) * inputs
-                    for j in 0..<inputs { row[j] += panel[j * stride + o] }
                 }
             }
             first += width
         }
     }
 
-    /// `start` + Σ_e values[e] · panel[rows[e] · stride ..< + 16] over the entries e in `range`, added
-    /// in that order: the inner loop of both products on a block narrower than 64 (one 16-float vector
-    /// at a time).
+    /// `start` + Σ_e values[e] · matrix[rows[e] · stride ..< + lanes] over the entries e in `range`,
+    /// added in that order, in the first `lanes` (1...16) lanes: the inner loop of both products on a
+    /// block narrower than 64. A part vector reads its lanes one by one, so no read passes a row's end.
     @inline(__always)
     private static func sum(_ range: Range<Int>, values: UnsafePointer<Float>, rows: UnsafePointer<Int32>,
-                            of panel: UnsafePointer<Float>, stride: Int, startingAt start: SIMD16<Float>) -> SIMD16<Float> {
+                            of matrix: UnsafePointer<Float>, stride: Int, lanes: Int,
+                            startingAt start: SIMD16<Float>) -> SIMD16<Float> {
         var sum = start
-        for e in range {
-            sum += SIMD16<Float>(repeating: values[e])
-                * UnsafeRawPointer(panel + Int(rows[e]) &* stride).loadUnaligned(as: SIMD16<Float>.self)
+        if lanes == 16 {
+            for e in range {
+                sum += SIMD16<Float>(repeating: values[e])
+                    * UnsafeRawPointer(matrix + Int(rows[e]) &* stride).loadUnaligned(as: SIMD16<Float>.self)
+            }
+        } else {
+            for e in range {
+                let value = values[e], row = matrix + Int(rows[e]) &* stride
+                for lane in 0..<lanes { sum[lane] += value * row[lane] }
+            }
         }
         return sum
     }
 
     @inline(__always)
-    private static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
-    }
-
-    @inline(__always)
-    private static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
-    }
-
-    @inline(__always)
-    private func loadPart(_ p: UnsafeMutablePointer<Float>, count: Int) -> SIMD16<Float> {
-        if count == 16 { return Self.load(p) }
+    private static func loadPart(_ p: UnsafeMutablePointer<Float>, count: Int) -> SIMD16<Float> {
+        if count == 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
         var v = SIMD16<Float>()
         for lane in 0..<count { v[lane] = p[lane] }
         return v
     }
 
     @inline(__always)
-    private func storePart(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, count: Int) {
-        if count == 16 { Self.store(v, p); return }
+    private static func storePart(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, count: Int) {
+        if count == 16 { UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self); return }
         for lane in 0..<count { p[lane] = v[lane] }
     }
 }
@@ -361,33 +344,24 @@ final class NonzeroEntries {
     }
 }
 
-/// The panels the sparse products work in: P[256, 64] (a tile of a block's weights) in the forward
-/// pass and G[in, 64] in the weight gradient, and D[rows, 64] (a block's columns of dZ) in the weight
-/// gradient. Each thread computing sparse products at the same time needs its own.
+/// The weight gradient's panel D [rows, 64] (a block's columns of dZ). Each thread computing sparse
+/// weight gradients at the same time needs its own.
 public final class SparseScratch: @unchecked Sendable {
     let panel: UnsafeMutablePointer<Float>
-    let rowPanel: UnsafeMutablePointer<Float>
     let rows: Int
-    let inputs: Int
 
-    /// Panels for up to `rows` rows of dZ and `inputs` inputs.
-    public init(rows: Int, inputs: Int) {
+    /// A panel for up to `rows` rows of dZ.
+    public init(rows: Int) {
         self.rows = max(rows, 1)
-        self.inputs = max(inputs, 1)
-        panel = allocateAligned(floats: self.inputs * SparseInputProducts.blockWidth)
-        panel.initialize(repeating: 0, count: self.inputs * SparseInputProducts.blockWidth)
-        rowPanel = allocateAligned(floats: self.rows * SparseInputProducts.blockWidth)
-        rowPanel.initialize(repeating: 0, count: self.rows * SparseInputProducts.blockWidth)
+        panel = allocateAligned(floats: self.rows * SparseInputProducts.blockWidth)
+        panel.initialize(repeating: 0, count: self.rows * SparseInputProducts.blockWidth)
     }
 
-    deinit {
-        panel.deallocate()
-        rowPanel.deallocate()
-    }
+    deinit { panel.deallocate() }
 }
 
-/// Four 16-float sums held in registers: the 64 outputs of a block, to which both products add rows of
-/// a panel with 64 floats per row.
+/// Four 16-float sums held in registers: the 64 outputs of a block, to which both products add 64-float
+/// parts of a matrix's rows.
 struct Sums64 {
     var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
 
@@ -403,13 +377,13 @@ struct Sums64 {
         a3 = raw.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
     }
 
-    /// Adds values[e] · panel[rows[e] · 64 ..< + 64] for every entry e in `range`.
+    /// Adds values[e] · matrix[rows[e] · stride ..< + 64] for every entry e in `range`, in that order.
     @inline(__always)
     mutating func add(_ range: Range<Int>, values: UnsafePointer<Float>, rows: UnsafePointer<Int32>,
-                      of panel: UnsafePointer<Float>) {
+                      of matrix: UnsafePointer<Float>, stride: Int) {
         for e in range {
             let v = SIMD16<Float>(repeating: values[e])
-            let p = UnsafeRawPointer(panel + Int(rows[e]) &* 64)
+            let p = UnsafeRawPointer(matrix + Int(rows[e]) &* stride)
             a0 += v * p.loadUnaligned(as: SIMD16<Float>.self)
             a1 += v * p.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
             a2 += v * p.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
@@ -425,5 +399,13 @@ struct Sums64 {
         raw.storeBytes(of: a1, toByteOffset: 64, as: SIMD16<Float>.self)
         raw.storeBytes(of: a2, toByteOffset: 128, as: SIMD16<Float>.self)
         raw.storeBytes(of: a3, toByteOffset: 192, as: SIMD16<Float>.self)
+    }
+
+    /// Adds the 64 sums to the floats at `p`: p[i] = p[i] + sum[i].
+    @inline(__always)
+    func add(to p: UnsafeMutablePointer<Float>) {
+        var total = Sums64(p)
+        total.a0 += a0; total.a1 += a1; total.a2 += a2; total.a3 += a3
+        total.store(p)
     }
 }

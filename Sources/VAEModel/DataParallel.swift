@@ -2,7 +2,7 @@ import NN
 import TensorCore
 
 /// How a batch of one size is split: the row blocks, the workers' graphs for them, and the share of
-/// every layer's outputs each thread turns into parameter gradients and updates.
+/// every layer's parameters each thread turns into gradients and updates.
 /// Made once per batch size, so a training step allocates nothing.
 final class BatchPlan: @unchecked Sendable {
     /// Rows of the batch each active worker takes, in worker order.
@@ -15,15 +15,18 @@ final class BatchPlan: @unchecked Sendable {
     /// Per layer, in parameter order: each active worker's deferred gradient of it, in worker order
     /// (empty when the graphs compute their weight gradients themselves: a single worker).
     let layers: [[LinearWeightGradient]]
-    /// Per thread: the layers' output rows it computes the gradients of and updates.
-    let shares: [[LayerShare]]
-    /// Per thread: panels for the zero-skipping weight gradients (nil when no layer skips zeros).
+    /// Per thread: a panel for the zero-skipping weight gradients (nil when no layer skips zeros).
     let scratch: [SparseScratch?]
+    /// Per thread: the rows of every layer's stored weight, and the entries of its bias, that it
+    /// computes the gradients of and updates.
+    let shares: [[LayerShare]]
 
-    /// Rows `outputs` of one layer, and where their weights and biases lie in the flat vectors.
+    /// Rows `weightRows` of one layer's stored weight (outputs for W [out, in], inputs for Wᵀ [in, out])
+    /// and entries `biasOutputs` of its bias, and where they lie in the flat vectors.
     struct LayerShare {
         let layer: Int
-        let outputs: Range<Int>
+        let weightRows: Range<Int>
+        let biasOutputs: Range<Int>
         let weights: Range<Int>
         let biases: Range<Int>
     }
@@ -43,27 +46,29 @@ final class BatchPlan: @unchecked Sendable {
         precondition(graphs.allSatisfy { $0.weightGradients.count == layerCount } && (layerCount == 0 || layerCount == model.layers.count),
                      "BatchPlan: the workers' graphs must defer every layer's weight gradient or none")
         layers = (0..<layerCount).map { l in graphs.map { $0.weightGradients[l] } }
+        // Thread t's part of `count` rows starts near count · t / threads, at a multiple of 16 (whole
+        // cache lines of a bias).
+        func part(_ count: Int, thread s: Int) -> Range<Int> {
+            func start(_ t: Int) -> Int {
+                let blocks = Double(count) * Double(t) / Double(threads) / 16
+                return t >= threads ? count : min(count, Int(blocks.rounded()) * 16)
+            }
+            return start(s) ..< max(start(s), start(s + 1))
+        }
         shares = (0..<threads).map { s in
             model.layers.enumerated().compactMap { l, layer -> LayerShare? in
-                // Thread t's rows start near out · t / threads, at a multiple of 64 outputs for a layer that
-                // may skip zeros (whole blocks of its sparse products), else of 16.
-                let step = (layerCount > 0 && graphs[0].weightGradients[l].skipsZeroInputs) ? 64 : 16
-                func start(_ t: Int) -> Int {
-                    let blocks = Double(layer.outputSize) * Double(t) / Double(threads) / Double(step)
-                    return t >= threads ? layer.outputSize : min(layer.outputSize, Int(blocks.rounded()) * step)
-                }
-                let outputs = start(s) ..< max(start(s), start(s + 1))
-                guard !outputs.isEmpty else { return nil }
+                let rows = part(layer.weight.shape[0], thread: s), outputs = part(layer.outputSize, thread: s)
+                guard !rows.isEmpty || !outputs.isEmpty else { return nil }
                 let weightStart = layer.weight.data - values, biasStart = layer.bias.data - values
-                return LayerShare(layer: l, outputs: outputs,
-                                  weights: (weightStart + outputs.lowerBound * layer.inputSize)
-                                      ..< (weightStart + outputs.upperBound * layer.inputSize),
+                let rowLength = layer.weight.shape[1]
+                return LayerShare(layer: l, weightRows: rows, biasOutputs: outputs,
+                                  weights: (weightStart + rows.lowerBound * rowLength) ..< (weightStart + rows.upperBound * rowLength),
                                   biases: (biasStart + outputs.lowerBound) ..< (biasStart + outputs.upperBound))
             }
         }
         let rows = blocks.reduce(0) { $0 + $1.count }
-        let sparseInputs = layers.filter { $0[0].skipsZeroInputs }.map { $0[0].inputs }.max()
-        scratch = (0..<threads).map { _ in sparseInputs.map { SparseScratch(rows: rows, inputs: $0) } }
+        let skipsZeros = layers.contains { $0[0].skipsZeroInputs }
+        scratch = (0..<threads).map { _ in skipsZeros ? SparseScratch(rows: rows) : nil }
     }
 
     /// The free-bits floor of the whole batch, λ · rows, while free bits are on (else nil).
@@ -110,18 +115,18 @@ final class BatchPlan: @unchecked Sendable {
         for graph in graphs { graph.klControl.counts = batchKLCounts }
     }
 
-    /// Thread `s`'s share of the step: for each of its layer shares, the rows' weight and bias gradients
-    /// summed over the workers' blocks (`LinearWeightGradient.compute`) when the graphs defer them, then
-    /// Adam on those rows while they are in the core's cache. The shares of different threads do not
-    /// overlap.
+    /// Thread `s`'s share of the step: for each of its layer shares, the weight rows' and bias entries'
+    /// gradients summed over the workers' blocks (`LinearWeightGradient.compute`, `computeBias`) when the
+    /// graphs defer them, then Adam on those parameters while they are in the core's cache. The shares
+    /// of different threads do not overlap.
     func update(share s: Int, optimizer: Adam, coefficients: Adam.StepCoefficients) {
         for share in shares[s] {
             if !layers.isEmpty {
                 // Every worker's graph records the model's own tensors, so any part names its gradients.
                 let parts = layers[share.layer]
-                LinearWeightGradient.compute(parts, outputs: share.outputs, scratch: scratch[s],
-                                             weightGradient: parts[0].weight.gradData!,
-                                             biasGradient: parts[0].bias.gradData!)
+                LinearWeightGradient.compute(parts, rows: share.weightRows, scratch: scratch[s],
+                                             weightGradient: parts[0].weight.gradData!)
+                LinearWeightGradient.computeBias(parts, outputs: share.biasOutputs, biasGradient: parts[0].bias.gradData!)
             }
             optimizer.update(range: share.weights, values: values, gradients: gradients, coefficients: coefficients)
             optimizer.update(range: share.biases, values: values, gradients: gradients, coefficients: coefficients)

@@ -9,24 +9,26 @@ import TensorCore
 
 // MARK: - Forward pass on raw buffers
 
-/// One linear layer read in place: y = f(x · Wᵀ + b), W [outputs, inputs].
+/// One linear layer read in place: y = f(x · Wᵀ + b), W stored [outputs, inputs] or [inputs, outputs].
 struct DenseLayer {
     let weight: UnsafePointer<Float>
     let bias: UnsafePointer<Float>
     let inputs: Int
     let outputs: Int
+    let layout: WeightLayout
 
     init(_ layer: Linear) {
         weight = UnsafePointer(layer.weight.data); bias = UnsafePointer(layer.bias.data)
-        inputs = layer.inputSize; outputs = layer.outputSize
+        inputs = layer.inputSize; outputs = layer.outputSize; layout = layer.layout
     }
 
     /// y[rows, outputs] = x[rows, inputs] · Wᵀ + beta · y (beta 0: without the bias; beta 1: added to
     /// what y holds, for example the bias in every row).
     @inline(__always)
     func product(_ x: UnsafePointer<Float>, rows: Int, beta: Float = 0, into y: UnsafeMutablePointer<Float>) {
-        gemm(transposeA: .none, transposeB: .transposed, m: rows, n: outputs, k: inputs,
-             a: x, lda: inputs, b: weight, ldb: inputs, beta: beta, c: y, ldc: outputs)
+        let byInputs = layout == .inputsByOutputs
+        gemm(transposeA: .none, transposeB: byInputs ? .none : .transposed, m: rows, n: outputs, k: inputs,
+             a: x, lda: inputs, b: weight, ldb: byInputs ? outputs : inputs, beta: beta, c: y, ldc: outputs)
     }
 
     /// y = f(x · Wᵀ + b): one sgemm, then bias and activation row by row while the row is in cache.

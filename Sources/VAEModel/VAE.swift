@@ -31,29 +31,35 @@ public final class VAE: @unchecked Sendable {
     /// Creates a VAE with PyTorch's default initialisation, layer by layer in parameter order.
     public convenience init(configuration: VAEConfiguration, generator: inout SeededGenerator) {
         var g = generator
-        self.init(configuration: configuration) { inputSize, outputSize, name, store in
-            Linear(inputSize: inputSize, outputSize: outputSize, name: name, store: store, generator: &g)
+        self.init(configuration: configuration) { inputSize, outputSize, name, layout, store in
+            Linear(inputSize: inputSize, outputSize: outputSize, name: name, store: store, layout: layout, generator: &g)
         }
         generator = g
     }
 
     /// Creates a VAE whose parameters are all zero, to be filled from a checkpoint.
     public convenience init(zeroedWith configuration: VAEConfiguration) {
-        self.init(configuration: configuration) { inputSize, outputSize, name, store in
-            Linear(weight: store.makeTensor(shape: [outputSize, inputSize], name: name + ".weight"),
-                   bias: store.makeTensor(shape: [outputSize], name: name + ".bias"))
+        self.init(configuration: configuration) { inputSize, outputSize, name, layout, store in
+            Linear(weight: store.makeTensor(shape: layout.storedShape(inputs: inputSize, outputs: outputSize),
+                                            name: name + ".weight"),
+                   bias: store.makeTensor(shape: [outputSize], name: name + ".bias"), layout: layout)
         }
     }
 
     private init(configuration: VAEConfiguration,
-                 makeLayer: (_ inputSize: Int, _ outputSize: Int, _ name: String, _ store: ParameterStore) -> Linear) {
+                 makeLayer: (_ inputSize: Int, _ outputSize: Int, _ name: String, _ layout: WeightLayout,
+                             _ store: ParameterStore) -> Linear) {
         precondition(configuration.problems.isEmpty, "VAE: invalid configuration: \(configuration.problems.joined(separator: "; "))")
         self.configuration = configuration
         let c = configuration
         let store = ParameterStore(capacity: VAE.parameterCount(c))
         self.store = store
         // Layers in `layerShapes` order: hidden.count encoder layers, mu, logvar, the decoder's, output.
-        let layers = c.layerShapes.map { makeLayer($0.inputSize, $0.outputSize, $0.name, store) }
+        // The first encoder layer reads the data: its weight is stored [in, out], so that a training pass
+        // can skip the data's zeros (`SparseInputProducts`); every other layer keeps PyTorch's [out, in].
+        let layers = c.layerShapes.enumerated().map { index, shape in
+            makeLayer(shape.inputSize, shape.outputSize, shape.name, index == 0 ? .inputsByOutputs : .outputsByInputs, store)
+        }
         let depth = c.hidden.count
         encoder = MLP(layers: Array(layers[0..<depth]), activation: c.activation)
         meanHead = layers[depth]
@@ -65,8 +71,17 @@ public final class VAE: @unchecked Sendable {
     /// Every layer, in parameter order.
     public var layers: [Linear] { encoder.layers + [meanHead, logVarianceHead] + decoder.layers + [outputLayer] }
 
-    /// Every parameter tensor, in a fixed order (encoder, mu, logvar, decoder, output; weight before bias).
+    /// Every parameter tensor as stored, in a fixed order (encoder, mu, logvar, decoder, output; weight
+    /// before bias). The first encoder layer's weight is stored [in, out] (see `referenceParameters`).
     public var parameters: [Tensor] { store.tensors }
+
+    /// Every parameter as the PyTorch reference names, shapes and lays it out, in `parameters` order.
+    public var referenceParameters: [ReferenceParameter] { layers.flatMap(\.referenceParameters) }
+
+    /// The parameter with this name as the reference lays it out, if any.
+    public func referenceParameter(named name: String) -> ReferenceParameter? {
+        referenceParameters.first { $0.name == name }
+    }
 
     /// The parameter with this name, if any.
     public func parameter(named name: String) -> Tensor? { parameters.first { $0.name == name } }

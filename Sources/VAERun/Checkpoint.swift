@@ -74,15 +74,45 @@ public enum Checkpoint {
 
     // MARK: Model
 
-    /// Writes the model to `url` atomically, straight from the parameter buffers (no copies).
+    /// Writes the model to `url` atomically, in the reference's layout: straight from the parameter
+    /// buffers, except a weight stored transposed, which is copied out first.
     public static func saveModel(_ model: VAE, to url: URL, metadata extra: [String: String] = [:]) throws {
         var metadata = extra
         metadata[formatKey] = formatValue
         metadata[configurationKey] = encodeJSON(model.configuration)
-        let tensors = model.parameters.map { floatBytes(name: $0.name, shape: $0.shape, values: $0.data) }
-        do { try SafeTensorsFile.write(tensors: tensors, metadata: metadata, to: url) } catch {
-            throw CheckpointError.writeFailed(path: url.relativePath, reason: writeFailureReason(error))
+        try withReferenceBytes(model.referenceParameters.map {
+            StoredValues(parameter: $0, name: $0.name, values: $0.tensor.data)
+        }) { tensors in
+            do { try SafeTensorsFile.write(tensors: tensors, metadata: metadata, to: url) } catch {
+                throw CheckpointError.writeFailed(path: url.relativePath, reason: writeFailureReason(error))
+            }
         }
+    }
+
+    /// Values laid out as a parameter is stored (the parameter's own, or an optimizer moment of it), to
+    /// be written under `name`.
+    struct StoredValues {
+        let parameter: ReferenceParameter
+        let name: String
+        let values: UnsafePointer<Float>
+    }
+
+    /// Calls `body` with `items` as safetensors bytes in the reference's shape and layout: in place when
+    /// the parameter is stored that way, else from a copy that lives until `body` returns.
+    static func withReferenceBytes<T>(_ items: [StoredValues], _ body: ([SafeTensorsFile.TensorBytes]) throws -> T) throws -> T {
+        var copies: [UnsafeMutablePointer<Float>] = []
+        defer { for copy in copies { copy.deallocate() } }
+        let tensors = items.map { item -> SafeTensorsFile.TensorBytes in
+            var values = item.values
+            if !item.parameter.isStoredAsReference {
+                let copy = UnsafeMutablePointer<Float>.allocate(capacity: item.parameter.count)
+                copies.append(copy)
+                item.parameter.copy(stored: item.values, toReference: copy)
+                values = UnsafePointer(copy)
+            }
+            return floatBytes(name: item.name, shape: item.parameter.shape, values: values)
+        }
+        return try body(tensors)
     }
 
     static func floatBytes(name: String, shape: [Int], values: UnsafePointer<Float>) -> SafeTensorsFile.TensorBytes {
@@ -145,7 +175,7 @@ public enum Checkpoint {
             throw CheckpointError.tensorMismatch(path: path, reason: "unexpected tensor \(extra)")
         }
         let model = VAE(zeroedWith: configuration)
-        try load(file, into: model.parameters, path: path)
+        try load(file, into: model.referenceParameters, path: path)
         return model
     }
 
@@ -155,22 +185,25 @@ public enum Checkpoint {
     /// The run's settings are not repeated here: they live in the model file this state belongs to.
     public static func saveTrainerState(_ trainer: Trainer, to url: URL) throws {
         let adam = trainer.optimizer
-        var tensors: [SafeTensorsFile.TensorBytes] = []
-        for (index, p) in adam.parameters.enumerated() {
+        var moments: [StoredValues] = []
+        for (index, p) in trainer.model.referenceParameters.enumerated() {
             let offset = adam.offsets[index]
-            tensors.append(floatBytes(name: "adam.exp_avg.\(p.name)", shape: p.shape, values: adam.firstMoments + offset))
-            tensors.append(floatBytes(name: "adam.exp_avg_sq.\(p.name)", shape: p.shape, values: adam.secondMoments + offset))
+            moments.append(StoredValues(parameter: p, name: "adam.exp_avg.\(p.name)", values: adam.firstMoments + offset))
+            moments.append(StoredValues(parameter: p, name: "adam.exp_avg_sq.\(p.name)", values: adam.secondMoments + offset))
         }
         let step = [Int64(adam.step)], epochs = [Int64(trainer.epochsCompleted)], words = trainer.generator.stateWords
         let meta = [formatKey: formatValue]
         do {
-            try step.withUnsafeBytes { stepBytes in
-                try epochs.withUnsafeBytes { epochBytes in
-                    try words.withUnsafeBytes { wordBytes in
-                        tensors.append(.init(name: "adam.step", dtype: .int64, shape: [1], bytes: stepBytes))
-                        tensors.append(.init(name: "trainer.epochs_completed", dtype: .int64, shape: [1], bytes: epochBytes))
-                        tensors.append(.init(name: "generator.state", dtype: .uint64, shape: [4], bytes: wordBytes))
-                        try SafeTensorsFile.write(tensors: tensors, metadata: meta, to: url)
+            try withReferenceBytes(moments) { momentBytes in
+                var tensors = momentBytes
+                try step.withUnsafeBytes { stepBytes in
+                    try epochs.withUnsafeBytes { epochBytes in
+                        try words.withUnsafeBytes { wordBytes in
+                            tensors.append(.init(name: "adam.step", dtype: .int64, shape: [1], bytes: stepBytes))
+                            tensors.append(.init(name: "trainer.epochs_completed", dtype: .int64, shape: [1], bytes: epochBytes))
+                            tensors.append(.init(name: "generator.state", dtype: .uint64, shape: [4], bytes: wordBytes))
+                            try SafeTensorsFile.write(tensors: tensors, metadata: meta, to: url)
+                        }
                     }
                 }
             }
@@ -189,15 +222,15 @@ public enum Checkpoint {
         // A missing tensor or a wrong shape or dtype: the reader's error, put in words about the state.
         do {
             let adam = trainer.optimizer
-            for (index, p) in adam.parameters.enumerated() {
+            for (index, p) in trainer.model.referenceParameters.enumerated() {
                 let offset = adam.offsets[index]
                 let m = try file.floatValues(named: "adam.exp_avg.\(p.name)", expectedShape: p.shape)
                 let v = try file.floatValues(named: "adam.exp_avg_sq.\(p.name)", expectedShape: p.shape)
                 guard m.allSatisfy(\.isFinite), v.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
                     throw CheckpointError.stateMismatch(path: path, reason: "Adam's moments of \(p.name) hold NaN, infinite or negative values")
                 }
-                (adam.firstMoments + offset).update(from: m, count: p.count)
-                (adam.secondMoments + offset).update(from: v, count: p.count)
+                p.copy(reference: m, toStored: adam.firstMoments + offset)
+                p.copy(reference: v, toStored: adam.secondMoments + offset)
             }
             let step = try file.int64Values(named: "adam.step", expectedShape: [1])[0]
             let words = try file.uint64Values(named: "generator.state", expectedShape: [4])
@@ -272,12 +305,12 @@ public enum Checkpoint {
         return try SafeTensorsFile(data: data, sourceName: shown)
     }
 
-    static func load(_ file: SafeTensorsFile, into parameters: [Tensor], path: String) throws {
+    static func load(_ file: SafeTensorsFile, into parameters: [ReferenceParameter], path: String) throws {
         for p in parameters {
             // A missing tensor or a wrong shape or dtype: the error names the file and the tensor.
             let values = try file.floatValues(named: p.name, expectedShape: p.shape)
             guard values.allSatisfy(\.isFinite) else { throw CheckpointError.nonFiniteValues(path: path, tensor: p.name) }
-            p.values = values
+            p.setReferenceValues(values)
         }
     }
 }

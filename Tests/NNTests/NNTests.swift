@@ -32,6 +32,39 @@ struct LinearTests {
         #expect(layer(x, on: Tape()).values == [6.5, -0.5, -0.5, -3.5])
         #expect(layer(x, on: Tape(), activation: .relu).values == [6.5, 0, 0, 0])
     }
+
+    @Test("a weight stored [in, out] is the same PyTorch layer: initial values, output and gradients in [out, in]",
+          arguments: [false, true])
+    func transposedLayout(sparseData: Bool) {
+        var g1 = SeededGenerator(seed: 12), g2 = SeededGenerator(seed: 12)
+        let plain = Linear(inputSize: 100, outputSize: 70, name: "encoder.0", generator: &g1)
+        let stored = Linear(inputSize: 100, outputSize: 70, name: "encoder.0", layout: .inputsByOutputs, generator: &g2)
+        #expect(stored.weight.shape == [100, 70] && stored.referenceWeightShape == [70, 100])
+        let reference = stored.referenceParameters[0]
+        #expect(reference.shape == [70, 100] && !reference.isStoredAsReference)
+        #expect(reference.referenceValues == plain.weight.values, "the same draws, in [out, in]")
+        #expect(stored.weight.values != plain.weight.values, "stored transposed")
+        #expect(stored.weight[0, 1] == plain.weight[1, 0])
+        // Data like pixels (mostly zero, so the transposed layer may skip zeros) or dense.
+        let x = Tensor(shape: [6, 100])
+        var g = SeededGenerator(seed: 13)
+        for i in 0..<x.count { x.data[i] = sparseData ? (g.nextUniformFloat() < 0.2 ? g.nextUniformFloat() : 0) : g.nextUniformFloat() - 0.5 }
+        func pass(_ layer: Linear) -> (output: [Float], weightGradient: [Float], biasGradient: [Float]) {
+            let tape = Tape()
+            let y = layer(x, on: tape, activation: .tanh)
+            layer.weight.zeroGrad(); layer.bias.zeroGrad()
+            tape.backward(from: tape.sum(y))
+            return (y.values, layer.referenceParameters[0].referenceGradient!, layer.bias.gradient!)
+        }
+        let a = pass(plain), b = pass(stored)
+        #expect(zip(a.output, b.output).allSatisfy { abs($0 - $1) <= 1e-5 })
+        #expect(zip(a.weightGradient, b.weightGradient).allSatisfy { abs($0 - $1) <= 1e-5 })
+        #expect(zip(a.biasGradient, b.biasGradient).allSatisfy { abs($0 - $1) <= 1e-5 })
+        // Setting reference values and reading them back is the identity.
+        let values = (0..<7000).map { Float($0) }
+        reference.setReferenceValues(values)
+        #expect(reference.referenceValues == values && stored.weight[3, 2] == values[2 * 100 + 3])
+    }
 }
 
 @Suite("Adam")

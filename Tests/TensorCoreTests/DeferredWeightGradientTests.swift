@@ -3,9 +3,10 @@ import TensorCore
 import Testing
 
 /// A linear layer's weight and bias gradients left by the backward pass (`Tape.defersWeightGradients`)
-/// and summed over several workers' row blocks, a range of outputs at a time
-/// (`LinearWeightGradient.compute`), against the textbook sums in Double and the ordinary backward pass.
-@Suite("deferred weight gradients sum the row blocks of a batch, a range of outputs at a time")
+/// and summed over several workers' row blocks, a range of the stored weight's rows and of the bias at
+/// a time (`LinearWeightGradient.compute`, `computeBias`), against the textbook sums in Double and the
+/// ordinary backward pass. The weight is stored [in, out], as a layer over data keeps it.
+@Suite("deferred weight gradients sum the row blocks of a batch, a range of rows at a time")
 struct DeferredWeightGradientTests {
     /// One worker's block: its rows of the data, its tape and the deferred gradient it leaves.
     struct Block {
@@ -19,19 +20,20 @@ struct DeferredWeightGradientTests {
     /// Records `linear` over rows `rows` of `x` on a tape of its own that defers weight gradients, runs
     /// forward and backward seeded with those rows of `upstream`, and returns the block.
     static func block(of x: Tensor, rows: Range<Int>, upstream: [Float], weight: Tensor, bias: Tensor) -> Block {
-        let inputs = x.shape[1], outputs = weight.shape[0]
+        let inputs = x.shape[1], outputs = weight.shape[1]
         let part = Tensor(shape: [rows.count, inputs])
         part.data.update(from: x.data + rows.lowerBound * inputs, count: rows.count * inputs)
         let tape = Tape(skipsZeroInputs: true, defersWeightGradients: true)
-        let y = tape.linear(part, weight: weight, bias: bias, activation: .relu)
+        let y = tape.linear(part, weight: weight, bias: bias, layout: .inputsByOutputs, activation: .relu)
+        #expect(tape.weightGradients[0].skipsZeroInputs, "the layer has its zero-skipping products")
         tape.forward()
         let seed = Array(upstream[(rows.lowerBound * outputs)..<(rows.upperBound * outputs)])
         seed.withUnsafeBufferPointer { tape.backward(from: y, seed: $0.baseAddress!) }
         return Block(x: part, upstream: seed, tape: tape, output: y, gradient: tape.weightGradients[0])
     }
 
-    /// dW = dZᵀ · X and db = Σ_rows dZ with dZ = dY ⊙ [Y > 0], by the textbook loops in Double, over
-    /// every block.
+    /// dWᵀ = Xᵀ · dZ (laid out [in, out]) and db = Σ_rows dZ with dZ = dY ⊙ [Y > 0], by the textbook
+    /// loops in Double, over every block.
     static func naive(_ blocks: [Block], outputs: Int) -> (dW: [Double], db: [Double]) {
         let inputs = blocks[0].x.shape[1]
         var dW = [Double](repeating: 0, count: outputs * inputs), db = [Double](repeating: 0, count: outputs)
@@ -40,7 +42,7 @@ struct DeferredWeightGradientTests {
                 for o in 0..<outputs where block.output.data[r * outputs + o] > 0 {
                     let dz = Double(block.upstream[r * outputs + o])
                     db[o] += dz
-                    for j in 0..<inputs { dW[o * inputs + j] += dz * Double(block.x.data[r * inputs + j]) }
+                    for j in 0..<inputs { dW[j * outputs + o] += dz * Double(block.x.data[r * inputs + j]) }
                 }
             }
         }
@@ -60,15 +62,16 @@ struct DeferredWeightGradientTests {
 
     static func parameter(_ shape: [Int], seed: UInt64) -> Tensor { SparseInputTests.parameter(shape, seed: seed) }
 
-    @Test("three blocks, sparse and dense ones, summed over uneven ranges of outputs, match the textbook sums",
+    @Test("three blocks, sparse and dense ones, summed over uneven ranges of rows, match the textbook sums",
           arguments: [0..<0, 37..<70, 0..<100])
     func blocksAndRanges(denseRows: Range<Int>) {
-        // 100 rows in blocks of 37, 33 and 30; 150 inputs; 130 outputs in ranges that cut the sparse
-        // products' 64-output blocks. The rows in `denseRows` are too dense to skip zeros, so their
-        // blocks run sgemm: none, the middle block, or all three.
+        // 100 rows in blocks of 37, 33 and 30; 150 inputs in uneven ranges of the weight's rows; 130
+        // outputs (two 64-output blocks and a part vector of 2) in uneven ranges of the bias. The rows in
+        // `denseRows` are too dense to skip zeros, so their blocks run sgemm: none, the middle block, or
+        // all three.
         let rows = 100, inputs = 150, outputs = 130
         let x = Self.input(rows: rows, columns: inputs, denseRows: denseRows, seed: 4)
-        let weight = Self.parameter([outputs, inputs], seed: 5), bias = Self.parameter([outputs], seed: 6)
+        let weight = Self.parameter([inputs, outputs], seed: 5), bias = Self.parameter([outputs], seed: 6)
         var g = SeededGenerator(seed: 7)
         var upstream = [Float](repeating: 0, count: rows * outputs)
         upstream.withUnsafeMutableBufferPointer { g.fillUniform($0, low: -1, high: 1) }
@@ -81,13 +84,15 @@ struct DeferredWeightGradientTests {
             && UnsafeBufferPointer(start: bias.gradData, count: bias.count).allSatisfy { $0 == 7 }
         #expect(untouched, "the backward passes left dW and db alone")
         var dW = [Float](repeating: .nan, count: outputs * inputs), db = [Float](repeating: .nan, count: outputs)
-        let scratch = SparseScratch(rows: rows, inputs: inputs)
+        let scratch = SparseScratch(rows: rows)
         dW.withUnsafeMutableBufferPointer { w in
-            db.withUnsafeMutableBufferPointer { b in
-                for range in [0..<50, 50..<64, 64..<129, 129..<130] {
-                    LinearWeightGradient.compute(blocks.map(\.gradient), outputs: range, scratch: scratch,
-                                                 weightGradient: w.baseAddress!, biasGradient: b.baseAddress!)
-                }
+            for range in [0..<50, 50..<64, 64..<149, 149..<150] {
+                LinearWeightGradient.compute(blocks.map(\.gradient), rows: range, scratch: scratch, weightGradient: w.baseAddress!)
+            }
+        }
+        db.withUnsafeMutableBufferPointer { b in
+            for range in [0..<50, 50..<64, 64..<129, 129..<130] {
+                LinearWeightGradient.computeBias(blocks.map(\.gradient), outputs: range, biasGradient: b.baseAddress!)
             }
         }
         let expected = Self.naive(blocks, outputs: outputs)
@@ -98,27 +103,27 @@ struct DeferredWeightGradientTests {
         #expect(worstBias <= 1e-5 * expected.db.map(abs).max()!, "worst db difference \(worstBias)")
     }
 
-    @Test("one block over every output is bit-identical to the backward pass's own gradients",
+    @Test("one block over every row is bit-identical to the backward pass's own gradients",
           arguments: [false, true])
     func oneBlockMatchesBackward(dense: Bool) {
         let rows = 64, inputs = 200, outputs = 90
         let x = Self.input(rows: rows, columns: inputs, denseRows: dense ? 0..<rows : 0..<0, seed: 8)
-        let weight = Self.parameter([outputs, inputs], seed: 9), bias = Self.parameter([outputs], seed: 10)
+        let weight = Self.parameter([inputs, outputs], seed: 9), bias = Self.parameter([outputs], seed: 10)
         var g = SeededGenerator(seed: 11)
         var upstream = [Float](repeating: 0, count: rows * outputs)
         upstream.withUnsafeMutableBufferPointer { g.fillUniform($0, low: -1, high: 1) }
         let block = Self.block(of: x, rows: 0..<rows, upstream: upstream, weight: weight, bias: bias)
         var dW = [Float](repeating: .nan, count: outputs * inputs), db = [Float](repeating: .nan, count: outputs)
         dW.withUnsafeMutableBufferPointer { w in
-            db.withUnsafeMutableBufferPointer { b in
-                LinearWeightGradient.compute([block.gradient], outputs: 0..<outputs,
-                                             scratch: SparseScratch(rows: rows, inputs: inputs),
-                                             weightGradient: w.baseAddress!, biasGradient: b.baseAddress!)
-            }
+            LinearWeightGradient.compute([block.gradient], rows: 0..<inputs, scratch: SparseScratch(rows: rows),
+                                         weightGradient: w.baseAddress!)
+        }
+        db.withUnsafeMutableBufferPointer { b in
+            LinearWeightGradient.computeBias([block.gradient], outputs: 0..<outputs, biasGradient: b.baseAddress!)
         }
         // The same layer on an ordinary tape.
         let tape = Tape(skipsZeroInputs: true)
-        let y = tape.linear(block.x, weight: weight, bias: bias, activation: .relu)
+        let y = tape.linear(block.x, weight: weight, bias: bias, layout: .inputsByOutputs, activation: .relu)
         weight.zeroGrad(); bias.zeroGrad()
         tape.forward()
         upstream.withUnsafeBufferPointer { tape.backward(from: y, seed: $0.baseAddress!) }

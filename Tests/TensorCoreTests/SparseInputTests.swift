@@ -2,8 +2,8 @@ import SeededRandom
 import TensorCore
 import Testing
 
-/// The zero-skipping products of a linear layer over data (`SparseInputProducts`) against the textbook
-/// loops in Double, and against the dense sgemm path.
+/// The zero-skipping products of a linear layer over data (`SparseInputProducts`, weight stored
+/// [in, out]) against the textbook loops in Double, and against the dense sgemm path.
 @Suite("linear over sparse data skips the zeros and matches the dense products")
 struct SparseInputTests {
     /// A [rows, columns] input with about `density` of its entries nonzero, in (0, 1] like pixels.
@@ -25,7 +25,7 @@ struct SparseInputTests {
         return t
     }
 
-    /// A layer's data, weight and bias for one test.
+    /// A layer's data, weight (stored [in, out]) and bias for one test.
     struct Layer {
         let x: Tensor, weight: Tensor, bias: Tensor
     }
@@ -34,12 +34,12 @@ struct SparseInputTests {
     /// `outputs`, all from `seed`.
     static func layer(rows: Int, inputs: Int, outputs: Int, density: Float, seed: UInt64) -> Layer {
         Layer(x: sparseInput(rows: rows, columns: inputs, density: density, seed: seed),
-              weight: parameter([outputs, inputs], seed: seed + 1), bias: parameter([outputs], seed: seed + 2))
+              weight: parameter([inputs, outputs], seed: seed + 1), bias: parameter([outputs], seed: seed + 2))
     }
 
     /// `run` on a `Layer`, with every upstream gradient `upstream`.
     static func run(_ layer: Layer, upstream: Float, skipping: Bool, twice: Bool = false) -> LayerResult {
-        let count = layer.x.shape[0] * layer.weight.shape[0]
+        let count = layer.x.shape[0] * layer.weight.shape[1]
         return run(x: layer.x, weight: layer.weight, bias: layer.bias,
                    upstream: [Float](repeating: upstream, count: count), skipping: skipping, twice: twice)
     }
@@ -50,29 +50,29 @@ struct SparseInputTests {
         let biasGradient: [Float]
     }
 
-    /// One forward and backward pass of `linear` (identity activation) seeded with `upstream`, on a tape
-    /// that does or does not skip zero inputs.
+    /// One forward and backward pass of `linear` (identity activation, weight stored [in, out]) seeded
+    /// with `upstream`, on a tape that does or does not skip zero inputs.
     static func run(x: Tensor, weight: Tensor, bias: Tensor, upstream: [Float], skipping: Bool,
                     twice: Bool = false) -> LayerResult {
         let tape = Tape(skipsZeroInputs: skipping)
-        var y = tape.linear(x, weight: weight, bias: bias)
-        if twice { y = tape.add(y, tape.linear(x, weight: weight, bias: bias)) }
+        var y = tape.linear(x, weight: weight, bias: bias, layout: .inputsByOutputs)
+        if twice { y = tape.add(y, tape.linear(x, weight: weight, bias: bias, layout: .inputsByOutputs)) }
         weight.zeroGrad(); bias.zeroGrad()
         tape.forward()
         upstream.withUnsafeBufferPointer { tape.backward(from: y, seed: $0.baseAddress!) }
         return LayerResult(output: y.values, weightGradient: weight.gradient!, biasGradient: bias.gradient!)
     }
 
-    /// Y = X · Wᵀ + b and dW = dYᵀ · X by the textbook loops, in Double.
+    /// Y = X · Wᵀ + b and dWᵀ = Xᵀ · dY by the textbook loops, in Double, with Wᵀ stored [in, out].
     static func naive(x: Tensor, weight: Tensor, bias: Tensor, upstream: [Float]) -> (y: [Double], dW: [Double]) {
-        let m = x.shape[0], n = x.shape[1], out = weight.shape[0]
-        var y = [Double](repeating: 0, count: m * out), dW = [Double](repeating: 0, count: out * n)
+        let m = x.shape[0], n = x.shape[1], out = weight.shape[1]
+        var y = [Double](repeating: 0, count: m * out), dW = [Double](repeating: 0, count: n * out)
         for r in 0..<m {
             for o in 0..<out {
                 var s = Double(bias.data[o])
-                for j in 0..<n { s += Double(x.data[r * n + j]) * Double(weight.data[o * n + j]) }
+                for j in 0..<n { s += Double(x.data[r * n + j]) * Double(weight.data[j * out + o]) }
                 y[r * out + o] = s
-                for j in 0..<n { dW[o * n + j] += Double(upstream[r * out + o]) * Double(x.data[r * n + j]) }
+                for j in 0..<n { dW[j * out + o] += Double(upstream[r * out + o]) * Double(x.data[r * n + j]) }
             }
         }
         return (y, dW)
@@ -91,7 +91,7 @@ struct SparseInputTests {
     func matchesNaive(shape: (Int, Int, Int)) {
         let (m, n, out) = shape
         let x = Self.sparseInput(rows: m, columns: n, density: 0.2, seed: UInt64(m * 1000 + n))
-        let w = Self.parameter([out, n], seed: 2), b = Self.parameter([out], seed: 3)
+        let w = Self.parameter([n, out], seed: 2), b = Self.parameter([out], seed: 3)
         var g = SeededGenerator(seed: 4)
         var upstream = [Float](repeating: 0, count: m * out)
         upstream.withUnsafeMutableBufferPointer { g.fillUniform($0, low: -1, high: 1) }
@@ -129,9 +129,9 @@ struct SparseInputTests {
     func switchesPerPass() {
         let m = 8, n = 128, out = 20
         let x = Tensor(shape: [m, n])
-        let w = Self.parameter([out, n], seed: 31), b = Self.parameter([out], seed: 32)
+        let w = Self.parameter([n, out], seed: 31), b = Self.parameter([out], seed: 32)
         let tape = Tape()
-        let y = tape.linear(x, weight: w, bias: b)
+        let y = tape.linear(x, weight: w, bias: b, layout: .inputsByOutputs)
         #expect(y.values == (0..<m).flatMap { _ in b.values })
         for (density, seed) in [(Float(0.1), UInt64(33)), (0.9, 34), (0.1, 35)] {
             let next = Self.sparseInput(rows: m, columns: n, density: density, seed: seed)
@@ -146,8 +146,8 @@ struct SparseInputTests {
     func nanPropagates() {
         let x = Self.sparseInput(rows: 4, columns: 80, density: 0.1, seed: 41)
         x.data[2 * 80 + 5] = .nan
-        let w = Self.parameter([30, 80], seed: 42), b = Self.parameter([30], seed: 43)
-        let y = Tape().linear(x, weight: w, bias: b).values
+        let w = Self.parameter([80, 30], seed: 42), b = Self.parameter([30], seed: 43)
+        let y = Tape().linear(x, weight: w, bias: b, layout: .inputsByOutputs).values
         #expect((0..<30).allSatisfy { y[2 * 30 + $0].isNaN })
         #expect(y[0..<30].allSatisfy { $0.isFinite })
     }

@@ -52,11 +52,11 @@ struct GoldenCase: Decodable, CustomTestStringConvertible {
     func makeGraph() throws -> VAEGraph {
         var generator = SeededGenerator(seed: 0)
         let model = VAE(configuration: configuration, generator: &generator)
-        #expect(Set(model.parameters.map(\.name)) == Set(params.keys), "parameter names match the reference")
-        for p in model.parameters {
+        #expect(Set(model.referenceParameters.map(\.name)) == Set(params.keys), "parameter names match the reference")
+        for p in model.referenceParameters {
             let reference = try #require(params[p.name])
             #expect(reference.shape == p.shape, "\(p.name) shape")
-            p.values = reference.data.map(Float.init)
+            p.setReferenceValues(reference.data.map(Float.init))
         }
         let graph = VAEGraph(model: model, batchSize: batch, keepReconstruction: true)
         graph.input.values = x.data.map(Float.init)
@@ -110,9 +110,9 @@ struct GoldenTests {
     func gradients(_ golden: GoldenCase) throws {
         let graph = try golden.makeGraph()
         graph.backward()
-        for p in graph.model.parameters {
+        for p in graph.model.referenceParameters {
             let expected = try #require(golden.expected.grads[p.name])
-            let error = worstError(try #require(p.gradient), expected, absolute: 1e-5, relative: 1e-4)
+            let error = worstError(try #require(p.referenceGradient), expected, absolute: 1e-5, relative: 1e-4)
             #expect(error <= 1, "gradient of \(p.name): worst scaled error \(error)")
         }
     }
@@ -123,9 +123,9 @@ struct GoldenTests {
         graph.backward()
         let adam = Adam(parameters: graph.model.parameters)
         adam.update()
-        for p in graph.model.parameters {
+        for p in graph.model.referenceParameters {
             let expected = try #require(golden.expected.adam_step1[p.name])
-            let error = worstError(p.values, expected, absolute: 1e-6, relative: 1e-6)
+            let error = worstError(p.referenceValues, expected, absolute: 1e-6, relative: 1e-6)
             #expect(error <= 1, "\(p.name) after one Adam step: worst scaled error \(error)")
         }
     }

@@ -18,9 +18,9 @@ enum Reference {
         }
     }
 
-    /// f(W x + b) in Double, W read from the layer's [out, in] values.
+    /// f(W x + b) in Double, W read in the reference's [out, in] layout, however the layer stores it.
     static func dense(_ x: [Double], _ layer: Linear, _ f: Activation) -> [Double] {
-        let w = layer.weight.values, b = layer.bias.values
+        let w = layer.referenceParameters[0].referenceValues, b = layer.bias.values
         return (0..<layer.outputSize).map { o in
             var s = Double(b[o])
             for i in 0..<layer.inputSize { s += Double(w[o * layer.inputSize + i]) * x[i] }
@@ -205,7 +205,9 @@ struct LikelihoodTests {
         let b: [Double] = [0.3, -0.2, 0.5]
         let posterior: [Double] = [0.2, 2.0 / 3]
         let m: [[Double]] = (0..<2).map { j in (0..<3).map { i in 2 * posterior[j] * w[i][j] } }
-        func set(_ name: String, _ values: [Double]) { model.parameter(named: name)!.values = values.map(Float.init) }
+        func set(_ name: String, _ values: [Double]) {
+            model.referenceParameter(named: name)!.setReferenceValues(values.map(Float.init))
+        }
         set("encoder.0.weight", [1, 0, 0, 0, 1, 0, 0, 0, 1])
         set("mu.weight", m.flatMap { $0 })
         set("mu.bias", (0..<2).map { j in -(0..<3).reduce(0.0) { $0 + m[j][$1] * b[$1] } + Double(shift) })
