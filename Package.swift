@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "vae",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "vae", targets: ["vae"]),
         .library(name: "VAEModel", targets: ["VAEModel"]),

@@ -144,6 +144,8 @@ public final class Trainer {
     public let skipsZeroInputs: Bool
 
     private let workers: [Worker]
+    /// The threads that run the workers' passes and the parameter updates (the caller's among them).
+    private let threadPool: WorkerThreads
     private var plans: [Int: BatchPlan] = [:]
     private let batchNoise: Tensor
 
@@ -174,6 +176,7 @@ public final class Trainer {
             Worker(model: model, skipsZeroInputs: skipsZeroInputs, defersWeightGradients: threads > 1)
         }
         batchNoise = Tensor(shape: [batchSize, model.configuration.latent])
+        threadPool = WorkerThreads(count: threads)
         BLAS.setThreadCount(1)
     }
 
@@ -355,16 +358,20 @@ public final class Trainer {
             if backward { plan.graphs[0].backward() }
             return
         }
+        // A small last batch may have fewer active workers than threads.
+        let workers = plan.graphs.count
         if backward && plan.batchKLFloor != nil {
-            DispatchQueue.concurrentPerform(iterations: plan.graphs.count) { w in
+            threadPool.run { w in
+                guard w < workers else { return }
                 fill(w)
                 plan.graphs[w].forward()
             }
             plan.decideKLFloor()
-            DispatchQueue.concurrentPerform(iterations: plan.graphs.count) { w in plan.graphs[w].backward() }
+            threadPool.run { w in if w < workers { plan.graphs[w].backward() } }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: plan.graphs.count) { w in
+        threadPool.run { w in
+            guard w < workers else { return }
             fill(w)
             plan.graphs[w].forward()
             if backward { plan.graphs[w].backward() }
@@ -378,13 +385,7 @@ public final class Trainer {
     private func applyGradients(_ plan: BatchPlan) {
         let coefficients = optimizer.beginStep()
         let optimizer = self.optimizer
-        if plan.shares.count == 1 {
-            plan.update(share: 0, optimizer: optimizer, coefficients: coefficients)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: plan.shares.count) { s in
-                plan.update(share: s, optimizer: optimizer, coefficients: coefficients)
-            }
-        }
+        threadPool.run { s in plan.update(share: s, optimizer: optimizer, coefficients: coefficients) }
         model.store.zeroGrad()
     }
 }
