@@ -1,8 +1,9 @@
 import NN
+import Synchronization
 import TensorCore
 
-/// How a batch of one size is split: the row blocks, the workers' graphs for them, and the share of
-/// every layer's parameters each thread turns into gradients and updates.
+/// How a batch of one size is split: the row blocks, the workers' graphs for them, and the pieces of
+/// every layer's parameters that the threads turn into gradients and updates.
 /// Made once per batch size, so a training step allocates nothing.
 final class BatchPlan: @unchecked Sendable {
     /// Rows of the batch each active worker takes, in worker order.
@@ -17,13 +18,18 @@ final class BatchPlan: @unchecked Sendable {
     let layers: [[LinearWeightGradient]]
     /// Per thread: a panel for the zero-skipping weight gradients (nil when no layer skips zeros).
     let scratch: [SparseScratch?]
-    /// Per thread: the rows of every layer's stored weight, and the entries of its bias, that it
-    /// computes the gradients of and updates.
-    let shares: [[LayerShare]]
+    /// The pieces of the parameter update, largest first: each covers some rows of one layer's stored
+    /// weight and some entries of its bias, and together they cover every parameter once. With one
+    /// thread a piece is a whole layer; with T threads the dense layers are cut into about 4 · T pieces
+    /// and a zero-skipping one into 2 · T, and the threads take the next piece as they become free
+    /// (`update(thread:…)`), so none waits while another has work left.
+    let pieces: [LayerPiece]
+    /// The next piece to take in the current update.
+    private let nextPiece = Atomic<Int>(0)
 
     /// Rows `weightRows` of one layer's stored weight (outputs for W [out, in], inputs for Wᵀ [in, out])
     /// and entries `biasOutputs` of its bias, and where they lie in the flat vectors.
-    struct LayerShare {
+    struct LayerPiece {
         let layer: Int
         let weightRows: Range<Int>
         let biasOutputs: Range<Int>
@@ -45,27 +51,37 @@ final class BatchPlan: @unchecked Sendable {
         let layerCount = graphs[0].weightGradients.count
         precondition(graphs.allSatisfy { $0.weightGradients.count == layerCount } && (layerCount == 0 || layerCount == model.layers.count),
                      "BatchPlan: the workers' graphs must defer every layer's weight gradient or none")
-        layers = (0..<layerCount).map { l in graphs.map { $0.weightGradients[l] } }
-        // Thread t's part of `count` rows starts near count · t / threads, at a multiple of 16 (whole
-        // cache lines of a bias).
-        func part(_ count: Int, thread s: Int) -> Range<Int> {
-            func start(_ t: Int) -> Int {
-                let blocks = Double(count) * Double(t) / Double(threads) / 16
-                return t >= threads ? count : min(count, Int(blocks.rounded()) * 16)
+        let layers = (0..<layerCount).map { l in graphs.map { $0.weightGradients[l] } }
+        self.layers = layers
+        // Piece i of k of `count` rows starts near count · i / k, at a multiple of 16 (whole cache lines
+        // of a bias).
+        func part(_ count: Int, piece i: Int, of k: Int) -> Range<Int> {
+            func start(_ i: Int) -> Int {
+                let blocks = Double(count) * Double(i) / Double(k) / 16
+                return i >= k ? count : min(count, Int(blocks.rounded()) * 16)
             }
-            return start(s) ..< max(start(s), start(s + 1))
+            return start(i) ..< max(start(i), start(i + 1))
         }
-        shares = (0..<threads).map { s in
-            model.layers.enumerated().compactMap { l, layer -> LayerShare? in
-                let rows = part(layer.weight.shape[0], thread: s), outputs = part(layer.outputSize, thread: s)
-                guard !rows.isEmpty || !outputs.isEmpty else { return nil }
-                let weightStart = layer.weight.data - values, biasStart = layer.bias.data - values
-                let rowLength = layer.weight.shape[1]
-                return LayerShare(layer: l, weightRows: rows, biasOutputs: outputs,
-                                  weights: (weightStart + rows.lowerBound * rowLength) ..< (weightStart + rows.upperBound * rowLength),
-                                  biases: (biasStart + outputs.lowerBound) ..< (biasStart + outputs.upperBound))
+        var pieces: [LayerPiece] = []
+        for (l, layer) in model.layers.enumerated() {
+            // More pieces of a zero-skipping layer would copy its dZ panels once per piece.
+            let skipsZeros = layerCount > 0 && layers[l][0].skipsZeroInputs
+            let k = threads == 1 ? 1 : (skipsZeros ? 2 : 4) * threads
+            let weightStart = layer.weight.data - values, biasStart = layer.bias.data - values
+            let rowLength = layer.weight.shape[1]
+            for i in 0..<k {
+                let rows = part(layer.weight.shape[0], piece: i, of: k), outputs = part(layer.outputSize, piece: i, of: k)
+                guard !rows.isEmpty || !outputs.isEmpty else { continue }
+                pieces.append(LayerPiece(
+                    layer: l, weightRows: rows, biasOutputs: outputs,
+                    weights: (weightStart + rows.lowerBound * rowLength) ..< (weightStart + rows.upperBound * rowLength),
+                    biases: (biasStart + outputs.lowerBound) ..< (biasStart + outputs.upperBound)))
             }
         }
+        // Largest first, in layer order among equals, so the last pieces taken are small.
+        self.pieces = pieces.enumerated().sorted {
+            ($0.element.weights.count, -$0.offset) > ($1.element.weights.count, -$1.offset)
+        }.map(\.element)
         let rows = blocks.reduce(0) { $0 + $1.count }
         let skipsZeros = layers.contains { $0[0].skipsZeroInputs }
         scratch = (0..<threads).map { _ in skipsZeros ? SparseScratch(rows: rows) : nil }
@@ -115,21 +131,28 @@ final class BatchPlan: @unchecked Sendable {
         for graph in graphs { graph.klControl.counts = batchKLCounts }
     }
 
-    /// Thread `s`'s share of the step: for each of its layer shares, the weight rows' and bias entries'
-    /// gradients summed over the workers' blocks (`LinearWeightGradient.compute`, `computeBias`) when the
-    /// graphs defer them, then Adam on those parameters while they are in the core's cache. The shares
-    /// of different threads do not overlap.
-    func update(share s: Int, optimizer: Adam, coefficients: Adam.StepCoefficients) {
-        for share in shares[s] {
+    /// Starts an update: the threads' `update(thread:…)` calls then take the pieces from the first.
+    func beginUpdate() { nextPiece.store(0, ordering: .relaxed) }
+
+    /// Thread `s`'s part of the step: it takes the next piece not yet taken until none is left, and for
+    /// each computes the weight rows' and bias entries' gradients summed over the workers' blocks
+    /// (`LinearWeightGradient.compute`, `computeBias`) when the graphs defer them, then runs Adam on those
+    /// parameters while they are in the core's cache. A piece's result does not depend on the thread that
+    /// takes it, so the update gives the same bytes however the pieces fall.
+    func update(thread s: Int, optimizer: Adam, coefficients: Adam.StepCoefficients) {
+        while true {
+            let index = nextPiece.add(1, ordering: .relaxed).oldValue
+            guard index < pieces.count else { return }
+            let piece = pieces[index]
             if !layers.isEmpty {
                 // Every worker's graph records the model's own tensors, so any part names its gradients.
-                let parts = layers[share.layer]
-                LinearWeightGradient.compute(parts, rows: share.weightRows, scratch: scratch[s],
+                let parts = layers[piece.layer]
+                LinearWeightGradient.compute(parts, rows: piece.weightRows, scratch: scratch[s],
                                              weightGradient: parts[0].weight.gradData!)
-                LinearWeightGradient.computeBias(parts, outputs: share.biasOutputs, biasGradient: parts[0].bias.gradData!)
+                LinearWeightGradient.computeBias(parts, outputs: piece.biasOutputs, biasGradient: parts[0].bias.gradData!)
             }
-            optimizer.update(range: share.weights, values: values, gradients: gradients, coefficients: coefficients)
-            optimizer.update(range: share.biases, values: values, gradients: gradients, coefficients: coefficients)
+            optimizer.update(range: piece.weights, values: values, gradients: gradients, coefficients: coefficients)
+            optimizer.update(range: piece.biases, values: values, gradients: gradients, coefficients: coefficients)
         }
     }
 }

@@ -100,13 +100,14 @@ public struct BatchProgress: Sendable {
 public struct StepTimings: Codable, Equatable, Sendable {
     /// Drawing the batch: byte → float conversion, labels, noise. With several workers and data whose
     /// conversion draws nothing at random, each worker converts its own rows at the start of its pass,
-    /// and that part counts in `forwardBackward`.
+    /// and that part counts in `forwardBackward`; the rest of the next batch's preparation then runs on
+    /// the calling thread during the parameter update, and counts in `optimizer`.
     public var batchPreparation: Double = 0
     /// Forward and backward passes of all workers (run in parallel, wall time); with several workers,
     /// short of the weight and bias gradients.
     public var forwardBackward: Double = 0
     /// The Adam update and, with several workers, the weight and bias gradients summed over their rows,
-    /// each thread taking a share of every layer (wall time).
+    /// the threads taking pieces of every layer in turn (wall time).
     public var optimizer: Double = 0
     public init() {}
 }
@@ -114,12 +115,14 @@ public struct StepTimings: Codable, Equatable, Sendable {
 /// Trains a VAE with Adam over mini-batches, splitting each batch across worker threads.
 ///
 /// With `threads` = T, every batch is cut into T contiguous row blocks; each worker runs forward and
-/// backward on its block with single-threaded sgemm, short of the weight gradients. Then each thread
-/// takes about 1/T of every layer's outputs: it computes those rows' weight and bias gradients from
-/// all the blocks, in block order (so results depend only on the seed and T), and Adam updates them
-/// while they are in its core's cache; no thread sums another's whole gradient. With one thread the
+/// backward on its block with single-threaded sgemm, short of the weight gradients. Then the threads
+/// take pieces of every layer's parameters in turn (about 4 · T per layer): for each piece a thread
+/// computes its weight and bias gradients from all the blocks, in block order (so results depend only
+/// on the seed and T), and Adam updates it while it is in the core's cache; no thread sums another's
+/// whole gradient. Meanwhile the calling thread also prepares the next batch. With one thread the
 /// backward pass computes each weight gradient while its layer's data is in cache, and Adam follows
-/// layer by layer. The workers own the cores: OpenBLAS is set to one thread.
+/// layer by layer. The threads live as long as the trainer (`WorkerThreads`), and the workers own the
+/// cores: OpenBLAS is set to one thread.
 public final class Trainer {
     public let model: VAE
     public let optimizer: Adam
@@ -213,9 +216,9 @@ public final class Trainer {
             plan.setKLTerm(weight: self.model.configuration.beta
                                * self.klSchedule.warmupFactor(step: self.optimizer.step, batchesPerEpoch: batchesPerEpoch),
                            freeBits: self.klSchedule.freeBits)
-        }) { batch, plan in
+        }) { batch, plan, prepareNext in
             let t0 = DispatchTime.now().uptimeNanoseconds
-            applyGradients(plan)
+            applyGradients(plan, alongside: prepareNext)
             optimizerSeconds += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
             let batchTotals = LossTotals(plan)
             let batchLoss = batchTotals.loss / Double(batchTotals.examples)
@@ -249,7 +252,7 @@ public final class Trainer {
         _ = forEachBatch(of: schedule, data: data, generator: &noiseGenerator, backward: false, stopRequested: { false },
                          klTerm: { plan in
             plan.setKLTerm(weight: self.model.configuration.beta, freeBits: 0)
-        }) { _, plan in
+        }) { _, plan, _ in
             totals.add(LossTotals(plan))
             return true
         }
@@ -260,27 +263,41 @@ public final class Trainer {
 
     /// The one batch loop of training and evaluation: for each batch of `schedule`, writes the batch's
     /// inputs, labels and noise into the workers' graphs, runs forward (and backward), then calls
-    /// `body` with the batch's 0-based index and its plan; the loop stops when `body` returns false.
-    /// `klTerm` sets the KL term's weight and floor before each pass. Returns the time spent preparing
-    /// batches and in the passes (the optimizer's share is the caller's to fill in), or nil when the loop
-    /// stopped early: `stopRequested` answered true before a batch, or `body` returned false.
+    /// `body` with the batch's 0-based index, its plan and a function that prepares the next batch; the
+    /// loop stops when `body` returns false. `body` may call that function once, on the calling thread,
+    /// while it updates the parameters (it does nothing when there is no next batch, or when preparing it
+    /// would write what the update still reads: the inputs, unless the workers convert their own rows);
+    /// otherwise the loop prepares the next batch after `body`. Batches are prepared in order either
+    /// way, so the generator's draws do not change. `klTerm` sets the KL term's weight and floor before
+    /// each pass. Returns the time spent preparing batches outside `body` and in the passes (the
+    /// optimizer's share is the caller's to fill in), or nil when the loop stopped early:
+    /// `stopRequested` answered true before a batch, or `body` returned false.
     private func forEachBatch(of schedule: BatchSchedule, data: TrainingData, generator: inout SeededGenerator,
                               backward: Bool, stopRequested: () -> Bool, klTerm: (BatchPlan) -> Void,
-                              _ body: (Int, BatchPlan) -> Bool) -> StepTimings? {
+                              _ body: (Int, BatchPlan, _ prepareNext: () -> Void) -> Bool) -> StepTimings? {
         var timings = StepTimings()
         precondition(data.featureCount == model.configuration.inputSize,
                      "Trainer: data has \(data.featureCount) features, the model \(model.configuration.inputSize)")
         let completed = schedule.order.withUnsafeBufferPointer { order in
-            for b in 0..<schedule.batchCount {
-                if stopRequested() { return false }
-                let indices = UnsafeBufferPointer(rebasing: order[schedule.range(ofBatch: b)])
+            func indices(ofBatch b: Int) -> UnsafeBufferPointer<Int> {
+                UnsafeBufferPointer(rebasing: order[schedule.range(ofBatch: b)])
+            }
+            func timedPrepare(_ b: Int) -> PreparedBatch {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                let prepared = prepare(indices: indices, data: data, generator: &generator)
+                let prepared = prepare(indices: indices(ofBatch: b), data: data, generator: &generator)
+                timings.batchPreparation += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+                return prepared
+            }
+            var next: PreparedBatch? = schedule.batchCount > 0 && !stopRequested() ? timedPrepare(0) : nil
+            for b in 0..<schedule.batchCount {
+                if b > 0 && stopRequested() { return false }
+                guard let prepared = next else { return false }
+                next = nil
                 let plan = prepared.plan, workersFill = prepared.workersConvertRows
                 klTerm(plan)
                 let t1 = DispatchTime.now().uptimeNanoseconds
                 // Read-only while the workers run; each reads its own block.
-                nonisolated(unsafe) let batchIndices = indices
+                nonisolated(unsafe) let batchIndices = indices(ofBatch: b)
                 run(plan, backward: backward) { w in
                     guard workersFill else { return }
                     // Never drawn from: this data's fill draws nothing at random.
@@ -288,17 +305,20 @@ public final class Trainer {
                     data.fillBatch(indices: UnsafeBufferPointer(rebasing: batchIndices[plan.blocks[w]]),
                                    into: plan.graphs[w].input.data, generator: &unused)
                 }
-                let t2 = DispatchTime.now().uptimeNanoseconds
-                timings.batchPreparation += Double(t1 - t0) * 1e-9
-                timings.forwardBackward += Double(t2 - t1) * 1e-9
-                guard body(b, plan) else { return false }
+                timings.forwardBackward += Double(DispatchTime.now().uptimeNanoseconds - t1) * 1e-9
+                let hasNext = b + 1 < schedule.batchCount
+                let overlaps = hasNext && workersFillRows(rows: schedule.range(ofBatch: b + 1).count, data: data)
+                let carryOn = body(b, plan) {
+                    guard overlaps && next == nil else { return }
+                    next = prepare(indices: indices(ofBatch: b + 1), data: data, generator: &generator)
+                }
+                guard carryOn else { return false }
+                if hasNext && next == nil { next = timedPrepare(b + 1) }
             }
             return true
         }
         return completed ? timings : nil
     }
-
-    // MARK: Steps
 
     /// The plan for a batch of `rows` examples, made on first use (a trainer sees at most two sizes:
     /// the full batch and the last partial one).
@@ -325,7 +345,7 @@ public final class Trainer {
                          generator: inout SeededGenerator) -> PreparedBatch {
         let plan = plan(rows: indices.count)
         let latent = model.configuration.latent
-        let workersFill = plan.graphs.count > 1 && !data.fillDrawsRandomness
+        let workersFill = workersFillRows(rows: indices.count, data: data)
         generator.fillNormal(UnsafeMutableBufferPointer(start: batchNoise.data, count: indices.count * latent))
         for (block, graph) in zip(plan.blocks, plan.graphs) {
             let part = UnsafeBufferPointer(rebasing: indices[block])
@@ -336,6 +356,11 @@ public final class Trainer {
             }
         }
         return PreparedBatch(plan: plan, workersConvertRows: workersFill)
+    }
+
+    /// Whether the workers convert their own rows of a batch of `rows` from `data` (see `PreparedBatch`).
+    private func workersFillRows(rows: Int, data: TrainingData) -> Bool {
+        min(threads, rows) > 1 && !data.fillDrawsRandomness
     }
 
     /// A batch written into the workers' graphs by `prepare`.
@@ -378,14 +403,19 @@ public final class Trainer {
         }
     }
 
-    /// Takes one Adam step on the whole batch's gradients: each thread computes its share of every
-    /// layer's weight and bias gradients from all the workers' blocks, in worker order, into the model's
-    /// gradient buffer (unless a single worker's backward pass did), and updates those parameters at
-    /// once (`BatchPlan.update(share:…)`).
-    private func applyGradients(_ plan: BatchPlan) {
+    /// Takes one Adam step on the whole batch's gradients: the threads take the plan's pieces in turn,
+    /// compute each piece's weight and bias gradients from all the workers' blocks, in worker order, into
+    /// the model's gradient buffer (unless a single worker's backward pass did), and update those
+    /// parameters at once (`BatchPlan.update(thread:…)`). The calling thread first runs `alongside`
+    /// (the next batch's preparation), which must not touch what the update reads.
+    private func applyGradients(_ plan: BatchPlan, alongside: () -> Void) {
         let coefficients = optimizer.beginStep()
         let optimizer = self.optimizer
-        threadPool.run { s in plan.update(share: s, optimizer: optimizer, coefficients: coefficients) }
+        plan.beginUpdate()
+        threadPool.run { s in
+            if s == 0 { alongside() }
+            plan.update(thread: s, optimizer: optimizer, coefficients: coefficients)
+        }
         model.store.zeroGrad()
     }
 }
