@@ -9,11 +9,13 @@
 //   weight gradient  dWᵀ[in, out] (+)= X[m, in]ᵀ · dZ[m, out]
 //                    input by input:  dWᵀ[j, :] = Σ_{r: X[r,j] ≠ 0} X[r, j] · dZ[r, :]
 //
-// Each runs 2 · nnz(X) · out FLOPs instead of 2 · m · in · out, and neither moves or transposes a
-// weight: both read rows of a matrix in place and add them, 64 outputs at a time, in registers. The
-// forward pass works on one block of 64 outputs and one tile of 256 inputs at a time, so that the part
-// of Wᵀ every row reads stays in the core's cache. The weight gradient can take several row blocks
-// of one batch at once (data-parallel workers' rows, listed by each) and any range of inputs. Sums run
+// Each runs 2 · nnz(X) · out FLOPs instead of 2 · m · in · out, and neither transposes a weight: both
+// add 64-output parts of matrix rows in registers. The forward pass reads rows of Wᵀ in place, one
+// block of 64 outputs and one tile of 256 inputs at a time, so that the part of Wᵀ every row reads
+// stays in the core's cache. The weight gradient copies a block's columns of dZ into a panel D[m, 64]
+// that stays in the first-level cache, and writes each input's sums straight into its row of dWᵀ. It
+// can take several row blocks of one batch at once (data-parallel workers' rows, listed by each, one
+// after another in D) and any range of inputs. Sums run
 // in index order (inputs ascending within a row, blocks in order and rows ascending within an
 // input), so a pass gives the same bytes every time.
 
