@@ -42,7 +42,7 @@ public final class Linear {
         let bound = 1 / Float(inputSize).squareRoot()
         var drawn = [Float](repeating: 0, count: weight.count)
         drawn.withUnsafeMutableBufferPointer { generator.fillUniform($0, low: -bound, high: bound) }
-        drawn.withUnsafeBufferPointer { setWeight(referenceLayout: $0.baseAddress!) }
+        drawn.withUnsafeBufferPointer { copyWeight(reference: $0.baseAddress!, toStored: weight.data) }
         generator.fillUniform(bias.buffer, low: -bound, high: bound)
     }
 
@@ -80,18 +80,12 @@ public final class Linear {
         }
     }
 
-    /// Sets the weight from values in PyTorch's [out, in] layout.
-    public func setWeight(referenceLayout values: UnsafePointer<Float>) {
-        copyWeight(reference: values, toStored: weight.data)
-    }
-
     /// The layer's parameters, weight first.
     public var parameters: [Tensor] { [weight, bias] }
 
     /// The layer's parameters as PyTorch names, shapes and lays them out, weight first.
     public var referenceParameters: [ReferenceParameter] {
-        [ReferenceParameter(tensor: weight, layer: layout == .outputsByInputs ? nil : self),
-         ReferenceParameter(tensor: bias, layer: nil)]
+        [ReferenceParameter(tensor: weight, weightOf: self), ReferenceParameter(tensor: bias, weightOf: nil)]
     }
 
     /// Records y = f(x · Wᵀ + b) on `tape` (one fused op). Shapes: x [batch, in] → y [batch, out].
@@ -106,8 +100,13 @@ public final class Linear {
 public struct ReferenceParameter {
     /// The stored tensor.
     public let tensor: Tensor
-    /// The layer whose weight this is, when it is stored transposed; nil when stored as the reference has it.
+    /// The layer whose weight this is (nil for a bias, always stored as the reference has it).
     let layer: Linear?
+
+    init(tensor: Tensor, weightOf layer: Linear?) {
+        self.tensor = tensor
+        self.layer = layer
+    }
 
     /// The parameter's name, e.g. `encoder.0.weight`.
     public var name: String { tensor.name }
@@ -116,7 +115,7 @@ public struct ReferenceParameter {
     /// Scalars in the parameter.
     public var count: Int { tensor.count }
     /// Whether the stored values are laid out as the reference's (so they can be read in place).
-    public var isStoredAsReference: Bool { layer == nil }
+    public var isStoredAsReference: Bool { (layer?.layout ?? .outputsByInputs) == .outputsByInputs }
 
     /// `count` values laid out as the tensor is stored (its values, gradient or an optimizer moment of
     /// it), in the reference's layout.

@@ -114,12 +114,9 @@ extension Tape {
         let ldw = weight.shape[1]
         declare(MatrixProduct(name: name, role: .forward, m: m, n: outSize, k: inSize, transposeA: false,
                               transposeB: !byInputs, beta: 1))
-        if weight.requiresGrad {
-            declare(byInputs
-                ? MatrixProduct(name: name, role: .weightGradient, m: inSize, n: outSize, k: m,
-                                transposeA: true, transposeB: false, beta: 0)
-                : MatrixProduct(name: name, role: .weightGradient, m: outSize, n: inSize, k: m,
-                                transposeA: true, transposeB: false, beta: 0))
+        if weight.requiresGrad {  // the stored weight's rows: dW[out, in] = dZᵀ · X, or dWᵀ[in, out] = Xᵀ · dZ
+            declare(MatrixProduct(name: name, role: .weightGradient, m: weight.shape[0], n: weight.shape[1], k: m,
+                                  transposeA: true, transposeB: false, beta: 0))
         }
         if x.requiresGrad {
             declare(MatrixProduct(name: name, role: .inputGradient, m: m, n: inSize, k: outSize,
@@ -141,7 +138,7 @@ extension Tape {
                 sparse.forward(weight: weight.data, bias: bias.data, outputs: outSize, y: y.data)
             } else {
                 for r in 0..<m { (y.data + r * outSize).update(from: bias.data, count: outSize) }
-                gemm(transposeA: .none, transposeB: byInputs ? .none : .transposed, m: m, n: outSize, k: inSize,
+                gemm(transposeA: .none, transposeB: layout.forwardTranspose, m: m, n: outSize, k: inSize,
                      a: x.data, lda: inSize, b: weight.data, ldb: ldw, beta: 1, c: y.data, ldc: outSize)
             }
             activation.apply(y.data, count: m * outSize)
@@ -189,6 +186,11 @@ public enum WeightLayout: String, Sendable, Equatable {
 
     /// The layer's inputs, read off a stored [rows, columns] weight shape.
     public func inputs(ofStoredShape shape: [Int]) -> Int { self == .outputsByInputs ? shape[1] : shape[0] }
+
+    /// How the stored weight enters the forward product X · Wᵀ as sgemm's B (with ldb its stored row
+    /// length): transposed when stored [out, in], as it is when stored [in, out]. The input gradient
+    /// dZ · W takes the other one.
+    public var forwardTranspose: Transpose { self == .outputsByInputs ? .transposed : .none }
 }
 
 // MARK: LinearWeightGradient — dW[out, in] = Σ_p dZ_pᵀ · X_p, db[out] = Σ_p Σ_rows dZ_p

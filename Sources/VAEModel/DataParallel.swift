@@ -43,7 +43,7 @@ final class BatchPlan: @unchecked Sendable {
     init(blocks: [Range<Int>], graphs: [VAEGraph], model: VAE, threads: Int) {
         self.blocks = blocks
         self.graphs = graphs
-        let values = model.store.values  // read by the closures below, before `self` is whole
+        let values = model.store.values  // read by the pieces' loop below, before `self` is whole
         self.values = values
         gradients = model.store.gradients
         batchKL = [Float](repeating: 0, count: model.configuration.latent)
@@ -62,11 +62,11 @@ final class BatchPlan: @unchecked Sendable {
             }
             return start(i) ..< max(start(i), start(i + 1))
         }
+        func skipsZeros(_ l: Int) -> Bool { layerCount > 0 && layers[l][0].skipsZeroInputs }
         var pieces: [LayerPiece] = []
         for (l, layer) in model.layers.enumerated() {
             // More pieces of a zero-skipping layer would copy its dZ panels once per piece.
-            let skipsZeros = layerCount > 0 && layers[l][0].skipsZeroInputs
-            let k = threads == 1 ? 1 : (skipsZeros ? 2 : 4) * threads
+            let k = threads == 1 ? 1 : (skipsZeros(l) ? 2 : 4) * threads
             let weightStart = layer.weight.data - values, biasStart = layer.bias.data - values
             let rowLength = layer.weight.shape[1]
             for i in 0..<k {
@@ -83,8 +83,8 @@ final class BatchPlan: @unchecked Sendable {
             ($0.element.weights.count, -$0.offset) > ($1.element.weights.count, -$1.offset)
         }.map(\.element)
         let rows = blocks.reduce(0) { $0 + $1.count }
-        let skipsZeros = layers.contains { $0[0].skipsZeroInputs }
-        scratch = (0..<threads).map { _ in skipsZeros ? SparseScratch(rows: rows) : nil }
+        let anySkipsZeros = (0..<layerCount).contains(where: skipsZeros)
+        scratch = (0..<threads).map { _ in anySkipsZeros ? SparseScratch(rows: rows) : nil }
     }
 
     /// The free-bits floor of the whole batch, λ · rows, while free bits are on (else nil).

@@ -26,9 +26,9 @@ struct DenseLayer {
     /// what y holds, for example the bias in every row).
     @inline(__always)
     func product(_ x: UnsafePointer<Float>, rows: Int, beta: Float = 0, into y: UnsafeMutablePointer<Float>) {
-        let byInputs = layout == .inputsByOutputs
-        gemm(transposeA: .none, transposeB: byInputs ? .none : .transposed, m: rows, n: outputs, k: inputs,
-             a: x, lda: inputs, b: weight, ldb: byInputs ? outputs : inputs, beta: beta, c: y, ldc: outputs)
+        gemm(transposeA: .none, transposeB: layout.forwardTranspose, m: rows, n: outputs, k: inputs,
+             a: x, lda: inputs, b: weight, ldb: layout == .inputsByOutputs ? outputs : inputs, beta: beta,
+             c: y, ldc: outputs)
     }
 
     /// y = f(x · Wᵀ + b): one sgemm, then bias and activation row by row while the row is in cache.
