@@ -38,6 +38,18 @@ public func gemm(
         }
         return
     }
+    var beta = beta
+    if beta == 0 {
+        // OpenBLAS clears C with its `beta` kernel, then adds the product to it. Clearing C here and
+        // passing beta 1 gives the same values and skips that kernel, which took 7 % of the [784 × 400]
+        // weight gradient's time on the Zen 3 development machine (75 of 1,050 µs).
+        if ldc == n {
+            c.update(repeating: 0, count: m * n)
+        } else {
+            for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
+        }
+        beta = 1
+    }
     cblas_sgemm(CblasRowMajor, transposeA.cblas, transposeB.cblas,
                 Int32(m), Int32(n), Int32(k), alpha,
                 a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
