@@ -5,8 +5,8 @@
 #
 # Usage: Scripts/bench.sh [--peers] [DATA_FOLDER] [more `vae bench` options...]
 #   --peers        install the JAX and PyTorch peers (Scripts/peers/run.sh --setup-only, minutes the
-#                  first time) and run them alternately with vae in 3 rounds (JAX on 1 and 2 threads,
-#                  PyTorch on 2), same data and epochs; the summary gives vae's ratios to them.
+#                  first time) and run them in 5 rounds next to vae (JAX on 1 and 2 threads, PyTorch
+#                  on 2), same data and epochs; each ratio is the median of the rounds' ratios.
 #   DATA_FOLDER    MNIST-layout folder to train on; default $VAE_BENCH_DATA, else what `vae` picks
 #                  (./data/mnist, else the bundled subset). The project's figures are for the
 #                  5,000-image set: pass that folder.
@@ -48,7 +48,7 @@ fi
 args=()
 if [[ $peers == 1 ]]; then
     bash Scripts/peers/run.sh --setup-only
-    args+=(--rounds 3 --peers Scripts/peers/run.sh)
+    args+=(--rounds 5 --peers Scripts/peers/run.sh)
 fi
 
 mkdir -p bench-results

@@ -23,9 +23,11 @@ struct Bench: ParsableCommand {
         dense path (every product through sgemm); measures \
         single-thread sgemm on the step's own matrix shapes; runs `vae train` and `vae sample --n 64` \
         as child processes for peak memory and latency (skipped with a note when those subcommands are \
-        missing). With --rounds N the training measurement runs N times, and with --peers RUNNER each \
-        round also runs the peers (JAX on each thread count, PyTorch on the largest) on the same data \
-        and epochs; the medians over the rounds give the ratios. Then it times vae evaluate's estimator \
+        missing). With --rounds N the training measurement runs N times; each round measures sgemm \
+        again before the training it is compared with, and with --peers RUNNER runs the peers (JAX on \
+        each thread count, PyTorch on the largest) on the same data and epochs right next to vae's run \
+        on that thread count, vae first in odd rounds and last in even ones. A share of the sgemm rate \
+        or a ratio to a peer is the median of the rounds' own. Then it times vae evaluate's estimator \
         (--evaluation-samples per image on --evaluation-images test images) against the decoder's own sgemm \
         shapes on each thread count, alternating with PyTorch's estimator when the peers run. Prints summary lines and writes (or, \
         with --append, extends) a JSON file. Scripts/bench.sh --peers sets all this up.
@@ -48,7 +50,7 @@ struct Bench: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Worker-thread counts to train with.")
     var threads: [Int] = [1, 2]
 
-    @Option(help: "Rounds of the training measurement (and of the peers); medians are taken over them.")
+    @Option(help: "Rounds of the training measurement (each with its own sgemm measurement and peer runs); medians are taken over them.")
     var rounds = 1
 
     @Option(help: "Importance samples per image of the evaluation measurement (vae evaluate's estimator).")
@@ -158,56 +160,75 @@ struct Bench: ParsableCommand {
               + "(3 × 2 × multiply-adds would be \(formatFixed(nominalFlopsPerImage / 1e6, decimals: 2)); "
               + "the first layer's input gradient is not computed)")
 
-        // sgemm on the step's shapes, single thread.
+        // sgemm on the step's shapes: in full once (per shape), then again in every round, just before
+        // the training on the same thread count that it is compared with.
         BLAS.setThreadCount(1)
         print("\nsgemm, 1 OpenBLAS thread, batch \(batchSize):")
         let sgemm = measureSGEMM(shapes: stepShapes, batch: batchSize, verbose: true)
         print("  combined, weighted by the step's FLOPs: \(formatFixed(sgemm.combinedGFLOPS, decimals: 1)) GFLOP/s")
         var perWorker: [SGEMMResult] = []
-        var sgemmReference = [1: sgemm.combinedGFLOPS]
         for t in Set(threads).sorted() where t > 1 {
             let rows = (batchSize + t - 1) / t
             let shapes = GEMMShape.trainingStep(of: probeModel, batch: rows)
             let alone = measureSGEMM(shapes: shapes, batch: rows, verbose: false)
             let together = measureSGEMM(shapes: shapes, batch: rows, concurrency: t, verbose: false)
             perWorker += [alone, together]
-            sgemmReference[t] = together.combinedGFLOPS
             print("  at a worker's share of the batch (\(rows) rows): "
                   + "\(formatFixed(alone.combinedGFLOPS, decimals: 1)) GFLOP/s on 1 thread, "
                   + "\(formatFixed(together.combinedGFLOPS, decimals: 1)) GFLOP/s in total on \(t) threads at once")
         }
+        /// The sgemm rate training on `t` threads is compared with, measured now.
+        func sgemmRate(threads t: Int) -> Double {
+            guard t > 1 else { return measureSGEMM(shapes: stepShapes, batch: batchSize, verbose: false).combinedGFLOPS }
+            let rows = (batchSize + t - 1) / t
+            return measureSGEMM(shapes: GEMMShape.trainingStep(of: probeModel, batch: rows), batch: rows,
+                                concurrency: t, verbose: false).combinedGFLOPS
+        }
 
-        // Training throughput, in rounds alternating with the peers.
+        // Training throughput, in rounds; each thread count's run sits next to the peers' runs on it.
         print("\ntraining: the trainer as `vae train` runs it (the first layer skips the zero pixels of batches "
               + "with at most \(formatFixed(100 * Tape.sparseInputDensityLimit, decimals: 0)) % nonzero), then the dense path "
               + "(every product through sgemm; its sgemm% is the share of the roofline), on each thread count")
         print("training: \(formatCount(images.count)) images, batch \(batchSize), "
               + "\(warmupEpochs) warm-up + \(epochs) timed epochs, seed \(seed), \(rounds) round\(rounds == 1 ? "" : "s")"
-              + (peers == nil ? "" : ", alternating with the peers"))
+              + (peers == nil ? "" : "; on each thread count sgemm, then vae and the peers back to back "
+                 + "(vae first in odd rounds, last in even ones)"))
         var training: [TrainingResult] = []
         var peerRuns: [PeerRun] = []
+        var sgemmRounds: [SGEMMRound] = []
         for round in 1...rounds {
+            var roundSGEMM: [Int: Double] = [:]
+            func train(threads t: Int, skipping: Bool) throws {
+                let result = try measureTraining(data: images, configuration: configuration, threads: t,
+                                                 skipsZeroInputs: skipping, batchSize: batchSize, round: round,
+                                                 gemmFlopsPerImage: gemmFlopsPerImage,
+                                                 sgemmGFLOPS: roundSGEMM[t] ?? sgemm.combinedGFLOPS * Double(t))
+                training.append(result)
+                print("  round \(round): " + trainingLine(result))
+            }
             for t in threads {
-                for skipping in [true, false] {
-                    let result = try measureTraining(data: images, configuration: configuration, threads: t,
-                                                     skipsZeroInputs: skipping, batchSize: batchSize, round: round,
-                                                     gemmFlopsPerImage: gemmFlopsPerImage,
-                                                     sgemmGFLOPS: sgemmReference[t] ?? sgemm.combinedGFLOPS * Double(t))
-                    training.append(result)
-                    print("  round \(round): " + trainingLine(result))
+                let rate = sgemmRate(threads: t)
+                roundSGEMM[t] = rate
+                sgemmRounds.append(SGEMMRound(round: round, threads: t, gflops: rate))
+                print("  round \(round): sgemm on \(t) thread\(t == 1 ? "" : "s"): \(formatFixed(rate, decimals: 1)) GFLOP/s")
+                let vaeFirst = round % 2 == 1
+                if vaeFirst { try train(threads: t, skipping: true) }
+                if let runner = peers {
+                    let contenders = PeerContender.all(threads: threads).filter { $0.threads == t }
+                    for contender in vaeFirst ? contenders : contenders.reversed() {
+                        let run = runPeer(contender, runner: runner, dataFolder: location.folder.path, round: round)
+                        peerRuns.append(run)
+                        print("  round \(round): \(contender.label): "
+                              + (run.imagesPerSecond.map { "images/s=\(formatCount(Int($0.rounded())))" }
+                                 ?? "\(run.status) (\(run.note ?? ""))"))
+                    }
                 }
+                if !vaeFirst { try train(threads: t, skipping: true) }
             }
-            guard let runner = peers else { continue }
-            for contender in PeerContender.all(threads: threads) {
-                let run = runPeer(contender, runner: runner, dataFolder: location.folder.path, round: round)
-                peerRuns.append(run)
-                print("  round \(round): \(contender.label): "
-                      + (run.imagesPerSecond.map { "images/s=\(formatCount(Int($0.rounded())))" }
-                         ?? "\(run.status) (\(run.note ?? ""))"))
-            }
+            for t in threads { try train(threads: t, skipping: false) }
         }
         let contenders = contenders(training: training, peerRuns: peerRuns)
-        let ratios = ratios(contenders)
+        let ratios = ratios(training: training, peerRuns: peerRuns, contenders: contenders)
         let evaluation = skipEvaluation ? nil
             : measureEvaluation(dataset: dataset, model: probeModel, dataFolder: location.folder.path)
 
@@ -225,7 +246,7 @@ struct Bench: ParsableCommand {
         print("sample: \(describeSample(sampleMeasurement))")
 
         let summary = summaryLines(cpu: cpu, kernels: kernels, layers: layerSizes, trainImages: images.count, training: training, contenders: contenders, ratios: ratios,
-                                   sgemmReference: sgemmReference, train: trainMeasurement, sample: sampleMeasurement)
+                                   sgemmRounds: sgemmRounds, train: trainMeasurement, sample: sampleMeasurement)
             + (evaluation.map { [$0.summary] } ?? [])
         print("\n" + summary.joined(separator: "\n"))
 
@@ -235,6 +256,7 @@ struct Bench: ParsableCommand {
             dataOrigin: location.origin.rawValue, trainImages: images.count, inputDensity: inputDensity, layers: layerSizes,
             multiplyAddsPerExample: probeModel.multiplyAddsPerExample, gemmFlopsPerImage: gemmFlopsPerImage,
             nominalFlopsPerImage: nominalFlopsPerImage, seed: seed, sgemm: sgemm, sgemmPerWorker: perWorker,
+            sgemmRounds: sgemmRounds,
             training: training, peerRuns: peerRuns, contenders: contenders, ratios: ratios, evaluation: evaluation,
             benchPeakRSSMegabytes: benchRSS, loadAverageAtStart: loadAtStart,
             loadAverageAtEnd: loadAverages(), train: trainMeasurement,

@@ -42,14 +42,16 @@ extension Bench {
             + "over \(m.wallMilliseconds?.count ?? 0) runs [\(runs)]"
     }
 
-    /// The summary, each line starting `summary`: the machine and build; vae's median per thread count
-    /// (the round nearest the median for the step breakdown) with its share of the sgemm rate; the
-    /// peers' medians and vae's ratios to them; memory and sampling latency.
+    /// The summary, each line starting `summary`: the machine and build with the median sgemm rate per
+    /// thread count; vae's median per thread count (the round nearest the median for the step
+    /// breakdown) with the median of the rounds' shares of the sgemm rate; the peers' medians and the
+    /// medians of vae's ratios to them; with several rounds, each round's ratios and shares; memory and
+    /// sampling latency.
     func summaryLines(cpu: String, kernels: KernelSetting, layers: [Int], trainImages: Int, training: [TrainingResult], contenders: [ContenderResult],
-                      ratios: [PeerRatio], sgemmReference: [Int: Double], train: CommandMeasurement,
+                      ratios: [PeerRatio], sgemmRounds: [SGEMMRound], train: CommandMeasurement,
                       sample: CommandMeasurement) -> [String] {
-        let sgemmText = sgemmReference.keys.sorted().map {
-            "sgemm\($0)t=\(formatFixed(sgemmReference[$0] ?? 0, decimals: 1))GFLOP/s"
+        let sgemmText = Set(sgemmRounds.map(\.threads)).sorted().map { t in
+            "sgemm\(t)t=\(formatFixed(median(sgemmRounds.filter { $0.threads == t }.map(\.gflops)), decimals: 1))GFLOP/s"
         }.joined(separator: " ")
         var lines = ["summary cpu=\"\(cpu)\" build=\(BuildTarget.isNative ? "native" : "portable") "
                      + "openblas=\(BLAS.coreName)(\(kernels.rawValue)) model=\(layers.map(String.init).joined(separator: "-")) "
@@ -68,6 +70,17 @@ extension Bench {
             let ratioText = ratios.map { "\($0.label) \(formatFixed($0.ratio, decimals: 2))×" }.joined(separator: ", ")
             lines.append("summary peers images/s: \(peerText) | \(ratioText)")
         }
+        if rounds > 1 {
+            func list(_ values: [Double], decimals: Int) -> String {
+                values.map { formatFixed($0, decimals: decimals) }.joined(separator: " ")
+            }
+            var parts = ratios.map { "\($0.label) \(list($0.roundRatios, decimals: 2))" }
+            for t in Set(training.map(\.threads)).sorted() {
+                let shares = training.filter { $0.skipsZeroInputs && $0.threads == t }.map(\.sgemmPercent)
+                parts.append("sgemm% \(t)t \(list(shares, decimals: 0))")
+            }
+            lines.append("summary rounds: " + parts.joined(separator: "; "))
+        }
         var tail = "summary memory+latency:"
         if let rss = train.peakRSSMegabytes, train.status == "measured" {
             tail += " trainRSS=\(formatFixed(rss, decimals: 1))MB"
@@ -84,7 +97,8 @@ extension Bench {
     }
 
     /// The training lines of contender `name` (`vae` or `vae-dense`) at its median images/s per thread
-    /// count, with the step breakdown of the round nearest the median.
+    /// count, with the median of the rounds' shares of the sgemm rate and the step breakdown of the round
+    /// nearest the median.
     func medianLines(name: String, training: [TrainingResult], contenders: [ContenderResult]) -> [String] {
         contenders.filter { $0.name == name }.compactMap { contender in
             let runs = training.filter { $0.threads == contender.threads && $0.skipsZeroInputs == (name == "vae") }
@@ -94,7 +108,7 @@ extension Bench {
             var line = middle
             line.imagesPerSecond = contender.medianImagesPerSecond
             line.achievedGFLOPS = middle.achievedGFLOPS / middle.imagesPerSecond * contender.medianImagesPerSecond
-            line.sgemmPercent = 100 * line.achievedGFLOPS / middle.sgemmGFLOPS
+            line.sgemmPercent = median(runs.map(\.sgemmPercent))
             return trainingLine(line, namingPath: false)
         }
     }

@@ -1,5 +1,6 @@
-// The benchmark's result types (the JSON schema `vae-bench/4`: since /4 a step's optimizer share holds the
-// weight and bias gradients too when there are several threads) and its kernel settings.
+// The benchmark's result types (the JSON schema `vae-bench/5`: since /4 a step's optimizer share holds the
+// weight and bias gradients too when there are several threads; since /5 sgemm is measured in every round
+// and a peer ratio is the median of the rounds' ratios) and its kernel settings.
 
 import ArgumentParser
 import Foundation
@@ -168,13 +169,27 @@ struct ContenderResult: Codable, Sendable {
     var medianImagesPerSecond: Double
 }
 
-/// vae's median images/s over a peer's, both on the same thread count, measured in the same run.
+/// vae's speed over a peer's on the same thread count, measured in the same run.
 struct PeerRatio: Codable, Sendable {
     /// e.g. `vae/JAX 1 core`.
     var label: String
     var threads: Int
     var peer: String
+    /// The median of `roundRatios`.
     var ratio: Double
+    /// Per round in which both measured: vae's images/s over the peer's, the two runs back to back, so
+    /// that a slow stretch of a shared machine falls on both.
+    var roundRatios: [Double]
+    /// vae's median images/s over the peer's median (rounds minutes apart mixed).
+    var ratioOfMedians: Double
+}
+
+/// The sgemm rate one round compared its training on `threads` threads with, measured just before it.
+struct SGEMMRound: Codable, Sendable {
+    var round: Int
+    var threads: Int
+    /// One thread on the whole batch, or the total of `threads` threads each on its share at once, GFLOP/s.
+    var gflops: Double
 }
 
 /// The outcome of a measurement that runs another `vae` subcommand.
@@ -216,6 +231,8 @@ struct BenchSettingResult: Codable, Sendable {
     /// The same products at each worker's share of the batch (for multi-thread runs): for each
     /// thread count T > 1, first on one thread, then on T threads at once (`threads` = T, total rate).
     var sgemmPerWorker: [SGEMMResult]
+    /// Every round's sgemm rate per thread count, measured just before that round's training on it.
+    var sgemmRounds: [SGEMMRound]
     /// Every round's training runs, in the order they ran.
     var training: [TrainingResult]
     /// Every round's peer runs (empty without --peers).
@@ -250,7 +267,7 @@ struct BenchReport: Codable, Sendable {
     var logicalCPUs: Int
     var settings: [BenchSettingResult]
 
-    static let currentSchema = "vae-bench/4"
+    static let currentSchema = "vae-bench/5"
 }
 
 /// Errors of the benchmark command itself.

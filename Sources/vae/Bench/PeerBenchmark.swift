@@ -1,5 +1,5 @@
 // The peers (Scripts/peers/: JAX and PyTorch versions of the same model and step) run as child
-// processes between vae's own rounds, and the medians and ratios over the rounds.
+// processes next to vae's own runs in each round, and the medians and ratios over the rounds.
 
 import Foundation
 
@@ -94,14 +94,22 @@ extension Bench {
         return results
     }
 
-    /// vae's median over each peer's median on the same thread count.
-    func ratios(_ contenders: [ContenderResult]) -> [PeerRatio] {
+    /// Per peer and thread count: the median over the rounds of vae's images/s over the peer's in the
+    /// same round (the zero-skipping trainer, as `vae train` runs it), and the ratio of the medians.
+    func ratios(training: [TrainingResult], peerRuns: [PeerRun], contenders: [ContenderResult]) -> [PeerRatio] {
         PeerContender.all(threads: threads).compactMap { peer in
             guard let ours = contenders.first(where: { $0.name == "vae" && $0.threads == peer.threads }),
                   let theirs = contenders.first(where: { $0.name == peer.peer && $0.threads == peer.threads }),
                   theirs.medianImagesPerSecond > 0 else { return nil }
+            let roundRatios: [Double] = training.compactMap { run in
+                guard run.skipsZeroInputs, run.threads == peer.threads,
+                      let other = peerRuns.first(where: { $0.round == run.round && $0.peer == peer.peer && $0.threads == peer.threads }),
+                      let rate = other.imagesPerSecond, rate > 0 else { return nil }
+                return run.imagesPerSecond / rate
+            }
             return PeerRatio(label: "vae/\(peer.label)", threads: peer.threads, peer: peer.peer,
-                             ratio: ours.medianImagesPerSecond / theirs.medianImagesPerSecond)
+                             ratio: median(roundRatios), roundRatios: roundRatios,
+                             ratioOfMedians: ours.medianImagesPerSecond / theirs.medianImagesPerSecond)
         }
     }
 }
