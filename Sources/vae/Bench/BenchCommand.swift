@@ -197,22 +197,21 @@ struct Bench: ParsableCommand {
         var peerRuns: [PeerRun] = []
         var sgemmRounds: [SGEMMRound] = []
         for round in 1...rounds {
-            var roundSGEMM: [Int: Double] = [:]
-            func train(threads t: Int, skipping: Bool) throws {
+            func train(threads t: Int, skipping: Bool, against rate: Double) throws {
                 let result = try measureTraining(data: images, configuration: configuration, threads: t,
                                                  skipsZeroInputs: skipping, batchSize: batchSize, round: round,
-                                                 gemmFlopsPerImage: gemmFlopsPerImage,
-                                                 sgemmGFLOPS: roundSGEMM[t] ?? sgemm.combinedGFLOPS * Double(t))
+                                                 gemmFlopsPerImage: gemmFlopsPerImage, sgemmGFLOPS: rate)
                 training.append(result)
                 print("  round \(round): " + trainingLine(result))
             }
+            var references: [SGEMMRound] = []
             for t in threads {
-                let rate = sgemmRate(threads: t)
-                roundSGEMM[t] = rate
-                sgemmRounds.append(SGEMMRound(round: round, threads: t, gflops: rate))
-                print("  round \(round): sgemm on \(t) thread\(t == 1 ? "" : "s"): \(formatFixed(rate, decimals: 1)) GFLOP/s")
+                let reference = SGEMMRound(round: round, threads: t, gflops: sgemmRate(threads: t))
+                references.append(reference)
+                print("  round \(round): sgemm on \(t) thread\(t == 1 ? "" : "s"): "
+                      + "\(formatFixed(reference.gflops, decimals: 1)) GFLOP/s")
                 let vaeFirst = round % 2 == 1
-                if vaeFirst { try train(threads: t, skipping: true) }
+                if vaeFirst { try train(threads: t, skipping: true, against: reference.gflops) }
                 if let runner = peers {
                     let contenders = PeerContender.all(threads: threads).filter { $0.threads == t }
                     for contender in vaeFirst ? contenders : contenders.reversed() {
@@ -223,9 +222,10 @@ struct Bench: ParsableCommand {
                                  ?? "\(run.status) (\(run.note ?? ""))"))
                     }
                 }
-                if !vaeFirst { try train(threads: t, skipping: true) }
+                if !vaeFirst { try train(threads: t, skipping: true, against: reference.gflops) }
             }
-            for t in threads { try train(threads: t, skipping: false) }
+            for reference in references { try train(threads: reference.threads, skipping: false, against: reference.gflops) }
+            sgemmRounds += references
         }
         let contenders = contenders(training: training, peerRuns: peerRuns)
         let ratios = ratios(training: training, peerRuns: peerRuns, contenders: contenders)
