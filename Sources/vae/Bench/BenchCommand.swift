@@ -166,9 +166,11 @@ struct Bench: ParsableCommand {
         print("\nsgemm, 1 OpenBLAS thread, batch \(batchSize):")
         let sgemm = measureSGEMM(shapes: stepShapes, batch: batchSize, verbose: true)
         print("  combined, weighted by the step's FLOPs: \(formatFixed(sgemm.combinedGFLOPS, decimals: 1)) GFLOP/s")
+        /// Rows of one worker's share of the batch on `t` threads (the whole batch on one).
+        func workerRows(_ t: Int) -> Int { (batchSize + t - 1) / t }
         var perWorker: [SGEMMResult] = []
         for t in Set(threads).sorted() where t > 1 {
-            let rows = (batchSize + t - 1) / t
+            let rows = workerRows(t)
             let shapes = GEMMShape.trainingStep(of: probeModel, batch: rows)
             let alone = measureSGEMM(shapes: shapes, batch: rows, verbose: false)
             let together = measureSGEMM(shapes: shapes, batch: rows, concurrency: t, verbose: false)
@@ -177,10 +179,10 @@ struct Bench: ParsableCommand {
                   + "\(formatFixed(alone.combinedGFLOPS, decimals: 1)) GFLOP/s on 1 thread, "
                   + "\(formatFixed(together.combinedGFLOPS, decimals: 1)) GFLOP/s in total on \(t) threads at once")
         }
-        /// The sgemm rate training on `t` threads is compared with, measured now.
+        /// The sgemm rate training on `t` threads is compared with, measured now: `t` threads at once, each
+        /// on the step's products at its share of the batch.
         func sgemmRate(threads t: Int) -> Double {
-            guard t > 1 else { return measureSGEMM(shapes: stepShapes, batch: batchSize, verbose: false).combinedGFLOPS }
-            let rows = (batchSize + t - 1) / t
+            let rows = workerRows(t)
             return measureSGEMM(shapes: GEMMShape.trainingStep(of: probeModel, batch: rows), batch: rows,
                                 concurrency: t, verbose: false).combinedGFLOPS
         }
