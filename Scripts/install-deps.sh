@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system packages vae needs when they are missing: OpenBLAS, libpng, zlib, pkg-config, and
-# libcurl's development files (the release build links the Swift runtime and Foundation statically).
+# libcurl (opened by `vae download` when it runs; nothing links it).
 # Uses apt-get directly as root, through sudo otherwise; says what to do when neither works.
 set -euo pipefail
-packages=(libopenblas-dev libpng-dev zlib1g-dev libcurl4-openssl-dev pkg-config)
+packages=(libopenblas-dev libpng-dev zlib1g-dev libcurl4 pkg-config)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -1,8 +1,5 @@
 import FileErrors
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -95,6 +92,10 @@ public indirect enum DownloadError: Error, Equatable, Sendable, CustomStringConv
     case allMirrorsFailed(file: String, failures: [DownloadError])
     /// The target folder or file cannot be written.
     case cannotWrite(path: String, reason: String)
+    /// libcurl, which downloads go through, cannot be loaded; `reason` says what to install.
+    case networkLibraryMissing(reason: String)
+    /// `Downloader.stopRequested` answered true (Ctrl-C); the file being fetched was not kept.
+    case stopped(file: String)
 
     public var description: String {
         let offline = "If this machine is offline, download the files elsewhere and pass that folder with --data DIR "
@@ -124,6 +125,11 @@ public indirect enum DownloadError: Error, Equatable, Sendable, CustomStringConv
             return "Could not download \(file) from any mirror (\(attempts.joined(separator: "; "))). " + offline
         case .cannotWrite(let path, let reason):
             return "Cannot write \(path): \(reason). Choose a writable folder with --dir."
+        case .networkLibraryMissing(let reason):
+            return "Cannot download: \(reason)."
+        case .stopped(let file):
+            return "Download stopped before \(file) was complete; it was not kept (files verified before it stay). "
+                + "Run the command again to fetch the rest."
         }
     }
 
@@ -138,6 +144,8 @@ public indirect enum DownloadError: Error, Equatable, Sendable, CustomStringConv
         case .checksumMismatch: return "checksum mismatch"
         case .allMirrorsFailed: return "all mirrors failed"
         case .cannotWrite(_, let reason): return reason
+        case .networkLibraryMissing(let reason): return reason
+        case .stopped: return "stopped"
         }
     }
 }
@@ -184,6 +192,10 @@ public struct Downloader: Sendable {
     public static let defaultTimeout: TimeInterval = 10
     /// Progress output; default `.automatic`.
     public var progress: ProgressDisplay
+    /// Asked before each file and at least once a second during a transfer; true stops the download
+    /// with `DownloadError.stopped` (files verified before stay, the partial one is removed). Default:
+    /// never.
+    public var stopRequested: @Sendable () -> Bool = { false }
 
     /// A downloader for arbitrary files and mirrors (tests use a loopback server).
     ///
@@ -226,6 +238,7 @@ public struct Downloader: Sendable {
         var downloaded: [String] = []
         var skipped: [String] = []
         for file in files {
+            if stopRequested() { throw DownloadError.stopped(file: file.name) }
             let target = folder.appendingPathComponent(file.name)
             if let existing = try? Data(contentsOf: target), MD5.hex(of: existing) == file.md5 {
                 skipped.append(file.name)
@@ -241,8 +254,10 @@ public struct Downloader: Sendable {
                     done = true
                     break
                 } catch let error as DownloadError {
-                    // A folder that cannot be written fails the same way with every mirror.
+                    // A folder that cannot be written, or a missing libcurl, fails the same way with every mirror.
                     if case .cannotWrite = error { throw error }
+                    if case .networkLibraryMissing = error { throw error }
+                    if case .stopped = error { throw error }
                     failures.append(error)
                     if position + 1 < mirrors.count {
                         report("\(file.name): \(url.absoluteString) failed (\(error.shortReason)); trying the next mirror")
@@ -291,17 +306,10 @@ public struct Downloader: Sendable {
         }
         let sink = DownloadSink(handle: handle, name: file.name, host: url.host ?? url.absoluteString,
                                 showProgress: progress == .automatic)
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        let session = URLSession(configuration: configuration, delegate: sink, delegateQueue: nil)
-        let task = session.dataTask(with: url)
-        task.resume()
-        sink.finished.wait()
-        session.finishTasksAndInvalidate()
-        let outcome = sink.outcome()
+        let outcome = try sink.run(url: url, timeout: timeout, stopRequested: stopRequested)
         try? handle.close()
         sink.clearProgressLine()
+        if outcome.stopped { throw DownloadError.stopped(file: file.name) }
 
         if let status = outcome.status, status != 200 {
             throw DownloadError.httpStatus(url: url.absoluteString, status: status)
@@ -344,9 +352,10 @@ func writeToStandardError(_ text: String, replacingLine: Bool) {
     FileHandle.standardError.write(output.data(using: .utf8) ?? Data())
 }
 
-/// Receives one download: writes chunks to a file, feeds the MD5, shows progress and records
-/// the outcome. URLSession calls it on its own queue; all state is behind a lock.
-final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+/// Runs one download through libcurl (`run`, which returns when the transfer ends): writes the chunks
+/// to a file, feeds the MD5, shows progress and records the outcome. libcurl calls it back on the
+/// thread that runs the transfer.
+final class DownloadSink {
     struct Outcome {
         var status: Int?
         var expectedBytes: Int64 = -1
@@ -354,10 +363,10 @@ final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         var md5 = ""
         var error: String?
         var writeError: String?
+        /// The transfer was stopped on request.
+        var stopped = false
     }
 
-    let finished = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
     private let handle: FileHandle
     private let name: String
     private let host: String
@@ -366,6 +375,11 @@ final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     private var digest = MD5()
     private var state = Outcome()
     private var lastReport = Date.distantPast
+    /// Set by the first chunk of the body: whether the answer is a 200 to be kept.
+    private var accepted: Bool?
+    private var curl: CurlLibrary?
+    private var transfer: CurlLibrary.Handle?
+    private var stopRequested: () -> Bool = { false }
 
     init(handle: FileHandle, name: String, host: String, showProgress: Bool) {
         self.handle = handle
@@ -375,68 +389,111 @@ final class DownloadSink: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         self.onTerminal = redrawsLines(on: STDERR_FILENO)
     }
 
-    func outcome() -> Outcome { lock.withLock { state } }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
-        let status = (response as? HTTPURLResponse)?.statusCode
-        lock.withLock {
-            state.status = status
-            state.expectedBytes = response.expectedContentLength
+    /// Fetches `url` (following redirects), giving up when no byte arrives for `timeout` seconds
+    /// (rounded up to whole seconds once connected) or the connection takes longer, and stopping
+    /// when `stopRequested` answers true (libcurl asks its progress function at least once a second).
+    /// - Throws: `DownloadError.networkLibraryMissing` when libcurl cannot be loaded.
+    func run(url: URL, timeout: TimeInterval, stopRequested: @escaping () -> Bool) throws(DownloadError) -> Outcome {
+        self.stopRequested = stopRequested
+        let curl: CurlLibrary
+        do {
+            curl = try CurlLibrary.shared()
+        } catch {
+            throw DownloadError.networkLibraryMissing(reason: error.description)
         }
-        if let status, status != 200 {
-            completionHandler(.cancel)
-            return
+        guard let transfer = curl.easyInit() else {
+            state.error = "libcurl could not start a transfer"
+            return state
         }
-        if showProgress && !onTerminal {
-            writeToStandardError("Downloading \(name) from \(host)\n", replacingLine: false)
+        self.curl = curl
+        self.transfer = transfer
+        defer { curl.easyCleanup(transfer); self.transfer = nil }
+        let errorText = UnsafeMutablePointer<CChar>.allocate(capacity: 256)  // CURL_ERROR_SIZE
+        errorText.initialize(repeating: 0, count: 256)
+        defer { errorText.deallocate() }
+        let write: CurlLibrary.WriteCallback = { data, size, count, context in
+            guard let context, let data else { return 0 }
+            let sink = Unmanaged<DownloadSink>.fromOpaque(context).takeUnretainedValue()
+            return sink.receive(UnsafeRawBufferPointer(start: data, count: size * count)) ? size * count : 0
         }
-        completionHandler(.allow)
+        let progress: CurlLibrary.ProgressCallback = { context, _, _, _, _ in
+            guard let context else { return 0 }
+            let sink = Unmanaged<DownloadSink>.fromOpaque(context).takeUnretainedValue()
+            guard sink.stopRequested() else { return 0 }
+            sink.state.stopped = true
+            return 1
+        }
+        let code: Int32 = url.absoluteString.withCString { address in
+            var failed = false
+            func set(_ option: CurlLibrary.Option, _ value: Int) { failed = failed || curl.set(transfer, option, value) != 0 }
+            func set(_ option: CurlLibrary.Option, _ value: UnsafeRawPointer?) { failed = failed || curl.set(transfer, option, value) != 0 }
+            set(.url, address)
+            set(.writeFunction, unsafeBitCast(write, to: UnsafeRawPointer.self))
+            set(.writeData, Unmanaged.passUnretained(self).toOpaque())
+            set(.progressFunction, unsafeBitCast(progress, to: UnsafeRawPointer.self))
+            set(.progressData, Unmanaged.passUnretained(self).toOpaque())
+            set(.noProgress, 0)
+            set(.errorBuffer, errorText)
+            set(.followLocation, 1)
+            set(.noSignal, 1)
+            set(.connectTimeoutMilliseconds, max(1, Int(timeout * 1000)))
+            set(.lowSpeedLimit, 1)
+            set(.lowSpeedTime, max(1, Int(timeout.rounded(.up))))
+            // CURLE_BAD_FUNCTION_ARGUMENT: an option this libcurl does not take.
+            return failed ? 43 : curl.easyPerform(transfer)
+        }
+        let status = curl.info(transfer, .responseCode) ?? 0
+        if status != 0 { state.status = status }
+        if let length = curl.info(transfer, .contentLengthDownload), status == 200 { state.expectedBytes = Int64(length) }
+        state.md5 = digest.finalizeHex()
+        // Code 23 (write error) is this sink stopping the transfer: a status other than 200, or a
+        // file that cannot be written; both are reported from the outcome.
+        if code != 0 && !state.stopped && !(code == 23 && (accepted == false || state.writeError != nil)) && (state.status ?? 200) == 200 {
+            let detail = String(cString: errorText)
+            state.error = detail.isEmpty ? curl.describe(code) : detail
+        }
+        return state
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        var line: String?
-        lock.withLock {
-            guard state.writeError == nil else { return }
-            digest.update(data)
-            state.receivedBytes += Int64(data.count)
-            do {
-                try handle.write(contentsOf: data)
-            } catch {
-                state.writeError = fileErrorReason(error)
-                dataTask.cancel()
-            }
-            let now = Date()
-            if showProgress && onTerminal && now.timeIntervalSince(lastReport) > 0.1 {
-                lastReport = now
-                line = progressLine()
+    /// One chunk of the body; false stops the transfer.
+    private func receive(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        if accepted == nil {
+            let status = curl.flatMap { curl in transfer.flatMap { curl.info($0, .responseCode) } } ?? 0
+            accepted = status == 200
+            if accepted == true {
+                state.expectedBytes = Int64(curl.flatMap { curl in transfer.flatMap { curl.info($0, .contentLengthDownload) } } ?? -1)
+                if showProgress && !onTerminal {
+                    writeToStandardError("Downloading \(name) from \(host)\n", replacingLine: false)
+                }
             }
         }
-        if let line { writeToStandardError(line, replacingLine: true) }
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-        lock.withLock {
-            state.md5 = digest.finalizeHex()
-            if let error, state.status == nil || state.status == 200 {
-                state.error = fileErrorReason(error)
-            }
+        guard accepted == true, state.writeError == nil else { return false }
+        digest.update(chunk)
+        state.receivedBytes += Int64(chunk.count)
+        do {
+            try handle.write(contentsOf: Data(chunk))
+        } catch {
+            state.writeError = fileErrorReason(error)
+            return false
         }
-        finished.signal()
+        let now = Date()
+        if showProgress && onTerminal && now.timeIntervalSince(lastReport) > 0.1 {
+            lastReport = now
+            writeToStandardError(progressLine(), replacingLine: true)
+        }
+        return true
     }
 
     /// Erases the in-place progress line (terminal only), so that what follows starts clean.
     func clearProgressLine() {
         guard showProgress && onTerminal else { return }
-        let shown = lock.withLock { lastReport != Date.distantPast }
-        if shown { writeToStandardError("", replacingLine: true) }
+        if lastReport != Date.distantPast { writeToStandardError("", replacingLine: true) }
     }
 
     /// Ends the progress display for a verified file.
     func finishProgressLine() {
         guard showProgress else { return }
-        let text = lock.withLock { "Downloaded \(name) (\(megabytes(state.receivedBytes))), checksum OK\n" }
-        writeToStandardError(text, replacingLine: onTerminal)
+        writeToStandardError("Downloaded \(name) (\(megabytes(state.receivedBytes))), checksum OK\n", replacingLine: onTerminal)
     }
 
     private func progressLine() -> String {

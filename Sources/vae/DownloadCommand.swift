@@ -50,7 +50,17 @@ struct Download: ParsableCommand {
         let source = baseURL?.absoluteString ?? dataset.mirrors.first?.absoluteString ?? "its mirror"
         say("Downloading \(dataset.displayName) into \(folderPath) from \(source)")
         let folder = URL(fileURLWithPath: folderPath, isDirectory: true)
-        let report = try Downloader(dataset: dataset, baseURL: baseURL).download(into: folder)
+        Interrupts.install(line: Interrupts.afterTransfer)
+        var downloader = Downloader(dataset: dataset, baseURL: baseURL)
+        downloader.stopRequested = { Interrupts.requested != nil }
+        let report: DownloadReport
+        do {
+            report = try downloader.download(into: folder)
+        } catch let error as DownloadError {
+            guard case .stopped = error, let signal = Interrupts.requested else { throw error }
+            printError("Stopped (\(Interrupts.name(of: signal))): \(error)")
+            throw ExitCode(Interrupts.exitStatus(for: signal))
+        }
         let data = try MNISTDataset(folder: folder, options: .init(requireLabels: true))
         say("\(dataset.displayName) ready in \(folderPath): \(data.summary) "
               + "(\(report.downloaded.count) downloaded, \(report.skipped.count) already present).")

@@ -9,9 +9,9 @@ import Darwin
 /// The signal (SIGINT or SIGTERM) that asked the running command to stop; 0 while none has.
 private let requestedStop = Atomic<Int32>(0)
 
-/// The lines the handler prints (with write(2), which a signal handler may call): on the first signal,
-/// and before the process ends at once on a second.
-private let stoppingLine: StaticString = "\nStopping after the current batch (interrupt again to stop at once).\n"
+/// The lines the handler prints (with write(2), which a signal handler may call): on the first signal
+/// (set by `install`, before any signal can come), and before the process ends at once on a second.
+nonisolated(unsafe) private var stoppingLine: StaticString = Interrupts.afterBatch
 private let stoppedAtOnceLine: StaticString = "\nStopped at once (second interrupt).\n"
 
 /// Ctrl-C (SIGINT), SIGTERM and a closed standard output for a command that stops cleanly, such as `vae train`.
@@ -25,8 +25,15 @@ enum Interrupts {
     /// Installs the handlers for SIGINT and SIGTERM, and lets both reach them (a parent may have blocked
     /// them, and a child inherits the mask). A signal the process was started with ignored (a background
     /// job of a script, `nohup`) stays ignored, as the shells' convention asks.
-    static func install() {
-        // Touch the flag first: a global is set up on first use, which a signal handler must not be the one to do.
+    /// The first signal's line for a command that stops between batches (`vae train`).
+    static let afterBatch: StaticString = "\nStopping after the current batch (interrupt again to stop at once).\n"
+    /// The first signal's line for `vae download`.
+    static let afterTransfer: StaticString = "\nStopping the download (interrupt again to stop at once).\n"
+
+    /// - Parameter line: what the first signal prints (default `afterBatch`).
+    static func install(line: StaticString = afterBatch) {
+        // Touch the globals first: a global is set up on first use, which a signal handler must not be the one to do.
+        stoppingLine = line
         requestedStop.store(0, ordering: .sequentiallyConsistent)
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { signal in

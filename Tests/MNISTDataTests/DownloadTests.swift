@@ -195,6 +195,39 @@ struct DownloadTests {
         server.waitUntilStopped()
     }
 
+    @Test("a stop asked during a transfer ends it within seconds, keeps nothing, and says so")
+    func stopDuringTransfer() throws {
+        let server = try LoopbackHTTPServer(routes: ["/m/a-idx1-ubyte.gz": .silent(seconds: 5)], maxConnections: 1)
+        try withTemporaryDirectory { base in
+            let folder = base.appendingPathComponent("data/mnist")
+            var downloader = Downloader(mirrors: [server.baseURL("m")], files: [files()[0]], timeout: 10, progress: .silent)
+            let start = Date()
+            downloader.stopRequested = { Date().timeIntervalSince(start) > 0.5 }
+            do {
+                _ = try downloader.download(into: folder)
+                Issue.record("a stopped download must throw")
+            } catch let error as DownloadError {
+                #expect(error == .stopped(file: "a-idx1-ubyte.gz"))
+                #expect(error.description.contains("a-idx1-ubyte.gz") && error.description.contains("again"))
+            }
+            let elapsed = Date().timeIntervalSince(start)
+            #expect(elapsed > 0.4 && elapsed < 3, "stopped after \(elapsed) s; the server stays silent for 5 s")
+            #expect(contents(of: base).isEmpty, "left behind: \(contents(of: base))")
+        }
+        server.waitUntilStopped()
+    }
+
+    @Test("a stop asked before the first file fetches nothing")
+    func stopBeforeStart() throws {
+        try withTemporaryDirectory { base in
+            var downloader = Downloader(mirrors: [URL(string: "http://127.0.0.1:\(unusedLoopbackPort())/m/")!], files: files(),
+                                        timeout: 10, progress: .silent)
+            downloader.stopRequested = { true }
+            #expect(throws: DownloadError.stopped(file: files()[0].name)) { try downloader.download(into: base.appendingPathComponent("d")) }
+            #expect(contents(of: base).isEmpty)
+        }
+    }
+
     @Test("the default timeout fails a dead network in seconds")
     func defaultTimeoutIsShort() {
         #expect(Downloader.defaultTimeout <= 15)
