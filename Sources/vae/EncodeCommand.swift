@@ -12,6 +12,7 @@ enum SplitChoice: String, ExpressibleByArgument, CaseIterable {
 
 struct Encode: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "encode",
         abstract: "Write the encoder's mean and log-variance of every image to a CSV file.",
         discussion: """
             One line per image: index,label,mu_0,…,mu_{L-1},logvar_0,…,logvar_{L-1} (the label is empty when the \

@@ -54,6 +54,7 @@ extension DataSplit: ExpressibleByArgument {}
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "evaluate",
         abstract: "Estimate a model's likelihood: ELBO, importance-weighted NLL, bits/dim, active units.",
         discussion: """
             Per test image, averaged, in nats: the ELBO (reconstruction + KL, with k samples), the \

@@ -4,6 +4,7 @@ import VAERun
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "info",
         abstract: "Describe a saved model: architecture, parameters, training settings, epochs and last losses.",
         discussion: """
             Reads the model file (its tensors and its metadata: vae_config, vae_training, epochs_completed) and, \

@@ -7,6 +7,7 @@ import VAERun
 
 struct Interpolate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "interpolate",
         abstract: "Decode walks in latent space between test images (or random latent vectors).",
         discussion: """
             Each row walks in --steps steps from one test image's latent mean to another's (both ends included, \

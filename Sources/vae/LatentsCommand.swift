@@ -7,6 +7,7 @@ import VAERun
 
 struct Latents: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "latents",
         abstract: "Plot the encoder's means of test images, coloured by class.",
         discussion: """
             A latent of 2 dimensions is plotted as it is (z[0] across, z[1] up); a larger one is projected on the \

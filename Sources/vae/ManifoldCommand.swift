@@ -6,6 +6,7 @@ import VAERun
 
 struct Manifold: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "manifold",
         abstract: "Decode a grid of latent vectors over two dimensions (Kingma & Welling's manifold figure).",
         discussion: """
             Dimension i runs across and j up over the N(0,1) quantiles z = Phi^-1(p) for the steps probabilities \

@@ -4,6 +4,7 @@ import VAERun
 
 struct Plot: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "plot",
         abstract: "Draw loss curves from runs' metrics.jsonl (train solid, test dashed; x = epoch).",
         discussion: """
             One run: total loss, reconstruction and KL per example. Several runs: the total loss of each, one \

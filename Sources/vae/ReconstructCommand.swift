@@ -7,6 +7,7 @@ import VAERun
 
 struct Reconstruct: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "reconstruct",
         abstract: "Show test images (top row) and the model's reconstructions (row below) in a PNG.",
         discussion: """
             Uses the first n images of the test split (the training split when the folder has no test files), \

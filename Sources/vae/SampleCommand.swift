@@ -9,6 +9,7 @@ import VAERun
 
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "sample",
         abstract: "Draw samples from a trained model into a PNG grid (or a scatter plot for the Swiss roll).",
         discussion: """
             Decodes z ~ N(0, I) and lays the images out like torchvision's make_grid (black padding). \

@@ -6,6 +6,7 @@ import VAERun
 
 struct Score: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "score",
         abstract: "Score every image by its likelihood under a model, for anomaly detection.",
         discussion: """
             For each image of --data (default: the model's own data): the importance-weighted log p(x) \

@@ -7,6 +7,7 @@ import VAERun
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "train",
         abstract: "Train a VAE and save it in a run folder.",
         discussion: """
             Without --data or --dataset, uses ./data/mnist if it holds training images, else the bundled \

@@ -6,6 +6,7 @@ import VAERun
 
 struct Traverse: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "traverse",
         abstract: "Vary one latent dimension at a time around a test image's mean (which units are alive).",
         discussion: """
             One row per latent dimension k: z = the mean of test image --index, with z_k moved by --steps offsets \
