@@ -51,11 +51,12 @@ final class CurlLibrary: @unchecked Sendable {
     }
 
     private static let loaded: Result<CurlLibrary, CurlUnavailable> = Result { () throws(CurlUnavailable) in
-        try CurlLibrary()
+        try CurlLibrary(names: libraryNames)
     }
 
-    private init() throws(CurlUnavailable) {
-        guard let library = Self.libraryNames.lazy.compactMap({ dlopen($0, RTLD_NOW | RTLD_LOCAL) }).first else {
+    /// Opens the first of `names` that loads and initialises libcurl (the process's one is `shared()`).
+    init(names: [String]) throws(CurlUnavailable) {
+        guard let library = names.lazy.compactMap({ dlopen($0, RTLD_NOW | RTLD_LOCAL) }).first else {
             throw CurlUnavailable(description: "libcurl is not installed (vae download needs it: apt-get install libcurl4), "
                                   + "or download the files yourself and pass their folder with --data")
         }

@@ -228,6 +228,22 @@ struct DownloadTests {
         }
     }
 
+    @Test("libcurl is opened from the system; a missing one is one line saying what to install")
+    func curlLibrary() throws {
+        let curl = try CurlLibrary.shared()
+        #expect(curl.describe(0) == "No error")
+        #expect(curl.describe(7) == "Couldn't connect to server")
+        do {
+            _ = try CurlLibrary(names: ["libcurl-that-is-not-there.so.4"])
+            Issue.record("a library that does not exist must not load")
+        } catch {
+            #expect(error.description.contains("libcurl4") && error.description.contains("--data"))
+            #expect(!error.description.contains("\n"))
+            let message = DownloadError.networkLibraryMissing(reason: error.description).description
+            #expect(message.hasPrefix("Cannot download: libcurl is not installed"))
+        }
+    }
+
     @Test("the default timeout fails a dead network in seconds")
     func defaultTimeoutIsShort() {
         #expect(Downloader.defaultTimeout <= 15)
