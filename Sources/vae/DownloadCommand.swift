@@ -14,7 +14,8 @@ struct Download: ParsableCommand {
             against its published MD5 checksum before keeping it. Files already present with the \
             right checksum are skipped, so the command can be rerun safely. The folder is created only \
             once a file has been verified, and a mirror that sends nothing for \(Int(Downloader.defaultTimeout)) seconds counts as \
-            failed, so an offline machine gets its error at once and no empty folder.
+            failed, so an offline machine gets its error at once and no empty folder. Ctrl-C stops \
+            the download within a second: files already verified stay, the partial one is removed.
 
             Each data set lands in data/NAME by default, where 'vae train --dataset NAME' finds it (and \
             data/mnist is used without any flag) when run from the same directory; for other folders pass \
