@@ -9,21 +9,22 @@ public final class ParameterStore: @unchecked Sendable {
     public let capacity: Int
     /// The values, `capacity` floats.
     public let values: UnsafeMutablePointer<Float>
-    /// The gradients, `capacity` floats.
+    /// The gradients, `capacity` floats. Not zero-filled: a tensor's gradient counts only once a backward
+    /// pass has written it (`Tensor.hasGradient`; the first contribution overwrites), so a model that is
+    /// only run forward (sampling, evaluation) never touches these pages.
     public let gradients: UnsafeMutablePointer<Float>
     /// How many scalars have been handed out as tensors.
     public private(set) var used = 0
     /// The tensors handed out, in order.
     public private(set) var tensors: [Tensor] = []
 
-    /// A zero-filled store of `capacity` scalars.
+    /// A store of `capacity` scalars whose values are zero.
     public init(capacity: Int) {
         precondition(capacity >= 0, "ParameterStore: negative capacity")
         self.capacity = capacity
         values = allocateAligned(floats: max(capacity, 1))
         values.initialize(repeating: 0, count: max(capacity, 1))
         gradients = allocateAligned(floats: max(capacity, 1))
-        gradients.initialize(repeating: 0, count: max(capacity, 1))
     }
 
     deinit {
