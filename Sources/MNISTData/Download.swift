@@ -135,6 +135,15 @@ public indirect enum DownloadError: Error, Equatable, Sendable, CustomStringConv
 
     public var errorDescription: String? { description }
 
+    /// Whether another mirror would fail the same way, or must not be tried: a folder that cannot be
+    /// written, a missing libcurl, a stop asked for.
+    var endsEveryMirror: Bool {
+        switch self {
+        case .cannotWrite, .networkLibraryMissing, .stopped: return true
+        default: return false
+        }
+    }
+
     /// A few words for progress lines, e.g. "HTTP 404".
     var shortReason: String {
         switch self {
@@ -254,10 +263,7 @@ public struct Downloader: Sendable {
                     done = true
                     break
                 } catch let error as DownloadError {
-                    // A folder that cannot be written, or a missing libcurl, fails the same way with every mirror.
-                    if case .cannotWrite = error { throw error }
-                    if case .networkLibraryMissing = error { throw error }
-                    if case .stopped = error { throw error }
+                    if error.endsEveryMirror { throw error }
                     failures.append(error)
                     if position + 1 < mirrors.count {
                         report("\(file.name): \(url.absoluteString) failed (\(error.shortReason)); trying the next mirror")
@@ -442,9 +448,9 @@ final class DownloadSink {
             // CURLE_BAD_FUNCTION_ARGUMENT: an option this libcurl does not take.
             return failed ? 43 : curl.easyPerform(transfer)
         }
-        let status = curl.info(transfer, .responseCode) ?? 0
+        let status = info(.responseCode) ?? 0
         if status != 0 { state.status = status }
-        if let length = curl.info(transfer, .contentLengthDownload), status == 200 { state.expectedBytes = Int64(length) }
+        if let length = info(.contentLengthDownload), status == 200 { state.expectedBytes = Int64(length) }
         state.md5 = digest.finalizeHex()
         // Code 23 (write error) is this sink stopping the transfer: a status other than 200, or a
         // file that cannot be written; both are reported from the outcome.
@@ -455,13 +461,18 @@ final class DownloadSink {
         return state
     }
 
+    /// What libcurl reports about the transfer `run` is driving (nil outside it).
+    private func info(_ item: CurlLibrary.Info) -> Int? {
+        guard let curl, let transfer else { return nil }
+        return curl.info(transfer, item)
+    }
+
     /// One chunk of the body; false stops the transfer.
     private func receive(_ chunk: UnsafeRawBufferPointer) -> Bool {
         if accepted == nil {
-            let status = curl.flatMap { curl in transfer.flatMap { curl.info($0, .responseCode) } } ?? 0
-            accepted = status == 200
+            accepted = info(.responseCode) == 200
             if accepted == true {
-                state.expectedBytes = Int64(curl.flatMap { curl in transfer.flatMap { curl.info($0, .contentLengthDownload) } } ?? -1)
+                state.expectedBytes = Int64(info(.contentLengthDownload) ?? -1)
                 if showProgress && !onTerminal {
                     writeToStandardError("Downloading \(name) from \(host)\n", replacingLine: false)
                 }
