@@ -15,6 +15,8 @@ public enum RunFolderError: Error, CustomStringConvertible, LocalizedError, Equa
     case inUse(path: String)
     /// `-o/--out` names a file.
     case isAFile(path: String)
+    /// The runs folder exists but cannot be listed (a file of that name, no permission).
+    case cannotList(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,8 @@ public enum RunFolderError: Error, CustomStringConvertible, LocalizedError, Equa
             return "\(path): another 'vae train' is writing this run folder. Wait for it to finish, or pass another --out."
         case let .isAFile(path):
             return "\(path) is a file, not a folder; pass -o/--out a new folder (or a run's folder with --resume)."
+        case let .cannotList(path, reason):
+            return "\(path): cannot list the runs in it: \(reason). Pass --model PATH, or train with -o/--out DIR."
         }
     }
 
@@ -73,7 +77,7 @@ public struct RunFolder: Sendable, Equatable {
     /// for a number tries the next.
     public static func claimNext(in root: URL) throws -> Claim {
         let created = try makeFolders(root)
-        var number = highestRunNumber(in: root) + 1
+        var number = try highestRunNumber(in: root) + 1
         while true {
             let url = root.appendingPathComponent(String(format: "run-%03d", number), isDirectory: true)
             if mkdir(url.path, 0o777) == 0 { return Claim(folder: RunFolder(url: url), created: created + [url]) }
@@ -81,7 +85,7 @@ public struct RunFolder: Sendable, Equatable {
             guard error == EEXIST else {
                 throw RunFolderError.cannotCreate(path: displayPath(url), reason: fileErrorReason(errno: error))
             }
-            number = max(number, highestRunNumber(in: root)) + 1
+            number = max(number, try highestRunNumber(in: root)) + 1
         }
     }
 
@@ -109,10 +113,21 @@ public struct RunFolder: Sendable, Equatable {
         return missing
     }
 
+    /// The names of the entries in `root`; none when `root` does not exist.
+    /// - Throws: `RunFolderError.cannotList` when it exists but cannot be listed (a file, no permission).
+    static func entryNames(in root: URL) throws -> [String] {
+        guard FileManager.default.fileExists(atPath: root.path) else { return [] }
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: root.path)
+        } catch {
+            throw RunFolderError.cannotList(path: displayPath(root), reason: fileErrorReason(error))
+        }
+    }
+
     /// The highest N of the `run-N` entries under `root` (0 when there are none).
-    static func highestRunNumber(in root: URL) -> Int {
-        let existing = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-        return existing.compactMap { name -> Int? in
+    /// - Throws: `RunFolderError.cannotList` as `entryNames(in:)` does.
+    static func highestRunNumber(in root: URL) throws -> Int {
+        try entryNames(in: root).compactMap { name -> Int? in
             guard name.hasPrefix("run-") else { return nil }
             return Int(name.dropFirst(4))
         }.max() ?? 0
@@ -135,9 +150,11 @@ public struct RunFolder: Sendable, Equatable {
         return RunFolderLock(descriptor: descriptor)
     }
 
-    /// The run under `root` whose checkpoint was written last, if any.
-    public static func latest(in root: URL) -> RunFolder? {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+    /// The run under `root` whose checkpoint was written last, if any (entries without a
+    /// `model.safetensors`, such as a run still in its first epoch, are passed over).
+    /// - Throws: `RunFolderError.cannotList` when `root` exists but cannot be listed.
+    public static func latest(in root: URL) throws -> RunFolder? {
+        let names = try entryNames(in: root)
         var best: (date: Date, name: String, run: RunFolder)?
         for name in names {
             let run = RunFolder(url: root.appendingPathComponent(name, isDirectory: true))

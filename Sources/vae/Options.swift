@@ -37,7 +37,7 @@ struct ModelOptions: ParsableArguments {
     func resolveModelURL() throws -> URL {
         if let model { return try RunFolder.modelURL(for: model) }
         let root = URL(fileURLWithPath: RunFolder.defaultRoot, isDirectory: true)
-        guard let run = RunFolder.latest(in: root) else { throw RunFolderError.noRuns(root: RunFolder.defaultRoot) }
+        guard let run = try RunFolder.latest(in: root) else { throw RunFolderError.noRuns(root: RunFolder.defaultRoot) }
         let relative = RunFolder.defaultRoot + "/" + run.url.lastPathComponent + "/" + Checkpoint.modelFileName
         printError("Using model \(relative) (the most recent run)")
         return run.modelURL

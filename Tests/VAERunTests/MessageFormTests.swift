@@ -56,6 +56,7 @@ struct MessageFormTests {
                 .shapeMismatch(source: "runs/run-001/trainer-state.safetensors", name: "adam.exp_avg.mu.weight",
                                actual: [16, 8], expected: [20, 400]))).description,
             RunFolderError.isAFile(path: "notes.txt").description,
+            RunFolderError.cannotList(path: "runs", reason: fileErrorReason(throughAFile)).description,
             RunRequestError.notARunModel(path: "runs/run-001/copy.safetensors", run: "runs/run-001").description,
         ]
     }

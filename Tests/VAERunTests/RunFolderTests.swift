@@ -49,4 +49,28 @@ struct RunFolderTests {
         // Claiming a folder that exists makes nothing.
         #expect(try RunFolder.claim(folder).created.isEmpty)
     }
+
+    @Test("the latest run: none under a missing folder, the newest model among the runs, an error naming a runs path that is a file")
+    func latestRun() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("latest-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let root = base.appendingPathComponent("runs")
+        #expect(try RunFolder.latest(in: root) == nil)
+        for (name, age) in [("run-001", 20.0), ("run-002", 10.0), ("run-003", 0.0)] {
+            let run = RunFolder(url: root.appendingPathComponent(name))
+            try run.create()
+            guard name != "run-003" else { continue }  // a run still in its first epoch has no model yet
+            try Data([1]).write(to: run.modelURL)
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -age)],
+                                                  ofItemAtPath: run.modelURL.path)
+        }
+        #expect(try RunFolder.latest(in: root)?.url.lastPathComponent == "run-002")
+
+        let file = base.appendingPathComponent("notes")
+        try Data("x".utf8).write(to: file)
+        #expect(throws: RunFolderError.cannotList(path: displayPath(file), reason: "not a directory")) {
+            _ = try RunFolder.latest(in: file)
+        }
+        #expect(throws: RunFolderError.isAFile(path: displayPath(file))) { _ = try RunFolder.claimNext(in: file) }
+    }
 }

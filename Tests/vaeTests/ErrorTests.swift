@@ -62,6 +62,17 @@ struct ErrorTests {
         }
     }
 
+    @Test("sample with a file named runs says it cannot list the runs and how to go on")
+    func runsIsAFile() throws {
+        try withSandbox { sandbox in
+            try Data("notes\n".utf8).write(to: sandbox.url("runs"))
+            let result = try expectFailureWritesNothing(sandbox, ["sample", "-o", "grid.png"],
+                                                        mentioning: ["runs", "not a directory", "--model"])
+            #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result)")
+            #expect(sandbox.allFiles() == ["runs"])
+        }
+    }
+
     @Test("sample --model missing.safetensors names the file")
     func missingModel() throws {
         try withSandbox { sandbox in
