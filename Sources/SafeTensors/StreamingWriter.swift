@@ -5,17 +5,33 @@ import Glibc
 #endif
 
 extension SafeTensorsFile {
-    /// One tensor's bytes for `write(tensors:metadata:to:)`: little-endian, row-major,
-    /// exactly (product of shape) × (dtype size) bytes, in memory the caller keeps alive during the call.
+    /// One tensor's bytes for `write(tensors:metadata:to:)`: little-endian, row-major, exactly
+    /// (product of shape) × (dtype size) bytes, either in memory the caller keeps alive during the call or
+    /// made by a closure when the writer reaches the tensor (a weight stored transposed, say), so that no
+    /// copy of every tensor is held at once.
     public struct TensorBytes {
         public let description: TensorDescription
-        public let bytes: UnsafeRawBufferPointer
+        let source: Source
 
+        enum Source {
+            case buffer(UnsafeRawBufferPointer)
+            case made((UnsafeMutableRawBufferPointer) -> Void)
+        }
+
+        /// A tensor whose bytes are in `bytes`.
         public init(name: String, dtype: SafeTensorsDType, shape: [Int], bytes: UnsafeRawBufferPointer) {
             description = TensorDescription(name: name, dtype: dtype, shape: shape)
-            self.bytes = bytes
+            source = .buffer(bytes)
             precondition(bytes.count == description.byteCount,
                          "TensorBytes \(name): \(bytes.count) bytes for shape \(shape) of \(dtype.rawValue)")
+        }
+
+        /// A tensor whose bytes `make` writes, when the writer reaches it, into a buffer of exactly the
+        /// tensor's byte count (aligned for any element type; reused for the next such tensor).
+        public init(name: String, dtype: SafeTensorsDType, shape: [Int],
+                    make: @escaping (UnsafeMutableRawBufferPointer) -> Void) {
+            description = TensorDescription(name: name, dtype: dtype, shape: shape)
+            source = .made(make)
         }
     }
 
@@ -49,8 +65,22 @@ extension SafeTensorsFile {
             throw .writeFailed(path: path, reason: fileErrorReason(errno: errno))
         }
         var failure = prefix.withUnsafeBytes { writeAll($0, to: descriptor) }
-        for tensor in layout where failure == nil && tensor.bytes.count > 0 {
-            failure = writeAll(tensor.bytes, to: descriptor)
+        // One buffer, as large as the largest made tensor, serves them all in turn.
+        let scratchBytes = layout.reduce(0) { largest, tensor in
+            if case .made = tensor.source { return max(largest, tensor.description.byteCount) }
+            return largest
+        }
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: scratchBytes, alignment: 64)
+        defer { scratch.deallocate() }
+        for tensor in layout where failure == nil && tensor.description.byteCount > 0 {
+            switch tensor.source {
+            case .buffer(let bytes):
+                failure = writeAll(bytes, to: descriptor)
+            case .made(let make):
+                let bytes = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<tensor.description.byteCount])
+                make(bytes)
+                failure = writeAll(UnsafeRawBufferPointer(bytes), to: descriptor)
+            }
         }
         if failure == nil && fsync(descriptor) != 0 { failure = errno }
         if close(descriptor) != 0 && failure == nil { failure = errno }

@@ -93,7 +93,7 @@ public struct LikelihoodEstimates: Sendable, Equatable {
 /// across calls, or on `maxRows`.
 ///
 /// **Computation.** No tape: the forward passes run on raw buffers with sgemm (weights read in
-/// place, [out, in]). Examples are taken in groups of G = max(1, ⌊maxRows / k⌋) (G = 1 when
+/// place, as stored). Examples are taken in groups of G = max(1, ⌊maxRows / k⌋) (G = 1 when
 /// k > maxRows); a group is encoded at once, then its G·k (example, sample) rows go through the
 /// decoder in passes of at most P rows (P = G·k, or ⌈k / ⌈k / maxRows⌉⌉ when k > maxRows: an
 /// example's samples split evenly over passes). Hidden layers: sgemm, then bias and activation per

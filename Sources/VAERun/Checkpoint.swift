@@ -75,17 +75,16 @@ public enum Checkpoint {
     // MARK: Model
 
     /// Writes the model to `url` atomically, in the reference's layout: straight from the parameter
-    /// buffers, except a weight stored transposed, which is copied out first.
+    /// buffers, or for a weight stored transposed, from one reused buffer it is copied into in turn.
     public static func saveModel(_ model: VAE, to url: URL, metadata extra: [String: String] = [:]) throws {
         var metadata = extra
         metadata[formatKey] = formatValue
         metadata[configurationKey] = encodeJSON(model.configuration)
-        try withReferenceBytes(model.referenceParameters.map {
+        let tensors = referenceBytes(model.referenceParameters.map {
             StoredValues(parameter: $0, name: $0.name, values: $0.tensor.data)
-        }) { tensors in
-            do { try SafeTensorsFile.write(tensors: tensors, metadata: metadata, to: url) } catch {
-                throw CheckpointError.writeFailed(path: url.relativePath, reason: writeFailureReason(error))
-            }
+        })
+        do { try SafeTensorsFile.write(tensors: tensors, metadata: metadata, to: url) } catch {
+            throw CheckpointError.writeFailed(path: url.relativePath, reason: writeFailureReason(error))
         }
     }
 
@@ -97,22 +96,17 @@ public enum Checkpoint {
         let values: UnsafePointer<Float>
     }
 
-    /// Calls `body` with `items` as safetensors bytes in the reference's shape and layout: in place when
-    /// the parameter is stored that way, else from a copy that lives until `body` returns.
-    static func withReferenceBytes<T>(_ items: [StoredValues], _ body: ([SafeTensorsFile.TensorBytes]) throws -> T) throws -> T {
-        var copies: [UnsafeMutablePointer<Float>] = []
-        defer { for copy in copies { copy.deallocate() } }
-        let tensors = items.map { item -> SafeTensorsFile.TensorBytes in
-            var values = item.values
-            if !item.parameter.isStoredAsReference {
-                let copy = UnsafeMutablePointer<Float>.allocate(capacity: item.parameter.count)
-                copies.append(copy)
-                item.parameter.copy(stored: item.values, toReference: copy)
-                values = UnsafePointer(copy)
+    /// `items` as safetensors tensors in the reference's shape and layout: read in place when the
+    /// parameter is stored that way, else copied out (transposed) by the writer when it reaches the tensor.
+    static func referenceBytes(_ items: [StoredValues]) -> [SafeTensorsFile.TensorBytes] {
+        items.map { item in
+            if item.parameter.isStoredAsReference {
+                return floatBytes(name: item.name, shape: item.parameter.shape, values: item.values)
             }
-            return floatBytes(name: item.name, shape: item.parameter.shape, values: values)
+            return SafeTensorsFile.TensorBytes(name: item.name, dtype: .float32, shape: item.parameter.shape) { buffer in
+                item.parameter.copy(stored: item.values, toReference: buffer.bindMemory(to: Float.self).baseAddress!)
+            }
         }
-        return try body(tensors)
     }
 
     static func floatBytes(name: String, shape: [Int], values: UnsafePointer<Float>) -> SafeTensorsFile.TensorBytes {
@@ -194,16 +188,14 @@ public enum Checkpoint {
         let step = [Int64(adam.step)], epochs = [Int64(trainer.epochsCompleted)], words = trainer.generator.stateWords
         let meta = [formatKey: formatValue]
         do {
-            try withReferenceBytes(moments) { momentBytes in
-                var tensors = momentBytes
-                try step.withUnsafeBytes { stepBytes in
-                    try epochs.withUnsafeBytes { epochBytes in
-                        try words.withUnsafeBytes { wordBytes in
-                            tensors.append(.init(name: "adam.step", dtype: .int64, shape: [1], bytes: stepBytes))
-                            tensors.append(.init(name: "trainer.epochs_completed", dtype: .int64, shape: [1], bytes: epochBytes))
-                            tensors.append(.init(name: "generator.state", dtype: .uint64, shape: [4], bytes: wordBytes))
-                            try SafeTensorsFile.write(tensors: tensors, metadata: meta, to: url)
-                        }
+            var tensors = referenceBytes(moments)
+            try step.withUnsafeBytes { stepBytes in
+                try epochs.withUnsafeBytes { epochBytes in
+                    try words.withUnsafeBytes { wordBytes in
+                        tensors.append(.init(name: "adam.step", dtype: .int64, shape: [1], bytes: stepBytes))
+                        tensors.append(.init(name: "trainer.epochs_completed", dtype: .int64, shape: [1], bytes: epochBytes))
+                        tensors.append(.init(name: "generator.state", dtype: .uint64, shape: [4], bytes: wordBytes))
+                        try SafeTensorsFile.write(tensors: tensors, metadata: meta, to: url)
                     }
                 }
             }

@@ -39,6 +39,38 @@ struct StreamingWriterTests {
                 "no temporary file is left behind")
     }
 
+    @Test("tensors made when the writer reaches them give the same bytes as buffers, each made once, in file order")
+    func madeTensorsMatchBuffers() throws {
+        let wide: [Float] = (0..<12).map { Float($0) * 0.5 - 2 }, narrow: [Float] = [7, -0.0, 0x1p-140]
+        let step: [Int64] = [3]
+        let reference = SafeTensorsFile(tensors: [
+            NamedTensor(name: "wide", shape: [3, 4], floats: wide),
+            NamedTensor(name: "narrow", shape: [3], floats: narrow),
+            NamedTensor(name: "step", shape: [1], int64s: step),
+        ]).encoded()
+        let folder = try makeTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("made.safetensors")
+        var madeSizes: [Int] = []
+        /// A tensor made by copying `values` into the writer's buffer (which is at least as large).
+        func made(_ name: String, _ shape: [Int], _ values: [Float]) -> SafeTensorsFile.TensorBytes {
+            .init(name: name, dtype: .float32, shape: shape) { buffer in
+                madeSizes.append(buffer.count)
+                values.withUnsafeBytes { buffer.copyMemory(from: $0) }
+            }
+        }
+        try step.withUnsafeBytes { s in
+            try SafeTensorsFile.write(tensors: [
+                made("narrow", [3], narrow),
+                .init(name: "step", dtype: .int64, shape: [1], bytes: s),
+                made("wide", [3, 4], wide),
+            ], to: url)
+        }
+        #expect(try Data(contentsOf: url) == reference)
+        // The buffer layout orders F32 tensors by name ("narrow" before "wide"); each gets exactly its bytes.
+        #expect(madeSizes == [12, 48])
+    }
+
     @Test("a missing folder is refused and nothing is created")
     func missingFolder() throws {
         let folder = try makeTemporaryFolder()

@@ -259,14 +259,16 @@ struct LikelihoodTests {
 
     // MARK: 4. Active units
 
-    @Test("dimensions whose mean-head rows are zero have variance 0 and are inactive; strong rows are active")
+    @Test("dimensions whose mean-head weights are zero have variance 0 and are inactive; strong ones are active")
     func activeUnits() {
         let config = VAEConfiguration(inputSize: 10, hidden: [8], latent: 4, activation: .tanh, output: .linear, loss: .mse)
         let model = Self.randomModel(config, seed: 8)
+        // The head's weight is stored [in, out]: column j holds latent dimension j's weights.
         let head = model.meanHead.weight
-        for column in 0..<8 {
-            head[0, column] = 0; head[2, column] = 0
-            head[1, column] *= 20; head[3, column] *= 20
+        #expect(model.meanHead.layout == .inputsByOutputs && head.shape == [8, 4])
+        for input in 0..<8 {
+            head[input, 0] = 0; head[input, 2] = 0
+            head[input, 1] *= 20; head[input, 3] *= 20
         }
         let inputs = Self.uniformInputs(count: 60, features: 10, low: -1, high: 1)
         let result = LikelihoodEstimator(model: model, samples: 2, seed: 1).estimate(inputs: inputs)

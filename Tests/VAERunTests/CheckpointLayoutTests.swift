@@ -6,7 +6,7 @@ import Testing
 import VAEModel
 @testable import VAERun
 
-/// The first encoder layer stores its weight [in, out]; checkpoint files hold every weight, and Adam's
+/// Every layer stores its weight [in, out]; checkpoint files hold every weight, and Adam's
 /// moments of it, in the reference's [out, in] layout, and read back into the stored layout.
 @Suite("checkpoints write the reference layout whatever the stored one")
 struct CheckpointLayoutTests {
@@ -40,8 +40,10 @@ struct CheckpointLayoutTests {
                     == encoder.referenceValues(stored: adam.firstMoments + offset))
             #expect(try stateFile.floatValues(named: "adam.exp_avg_sq.encoder.0.weight", expectedShape: [20, 30])
                     == encoder.referenceValues(stored: adam.secondMoments + offset))
-            // Layers stored as the reference has them are written in place.
-            #expect(try modelFile.floatValues(named: "output.weight") == model.outputLayer.weight.values)
+            // Every weight is stored [in, out], and every one is written [out, in]; biases as they are.
+            let output = try #require(model.referenceParameter(named: "output.weight"))
+            #expect(try modelFile.floatValues(named: "output.weight", expectedShape: [30, 20]) == output.referenceValues)
+            #expect(try modelFile.floatValues(named: "output.bias") == model.outputLayer.bias.values)
 
             let loaded = try Checkpoint.loadModel(from: modelURL)
             #expect(loaded.parameters.map(\.values) == model.parameters.map(\.values), "the same stored bytes")

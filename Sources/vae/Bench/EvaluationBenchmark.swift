@@ -91,12 +91,12 @@ extension Bench {
                                      runs: runs, peerRuns: peerRuns, summary: summary)
     }
 
-    /// The decoder's products as the estimator runs them: [rows × in] · [out × in]ᵀ per layer.
+    /// The decoder's products as the estimator runs them: [rows × in] · Wᵀ per layer, W as the layer stores it.
     func decoderShapes(model: VAE, rows: Int) -> [GEMMShape] {
         (model.decoder.layers + [model.outputLayer]).map { layer in
             let name = layer.weight.name.hasSuffix(".weight") ? String(layer.weight.name.dropLast(7)) : layer.weight.name
             return GEMMShape(name: name + " forward", kind: "forward", m: rows, n: layer.outputSize, k: layer.inputSize,
-                             transposeA: false, transposeB: true, beta: 1)
+                             transposeA: false, transposeB: layer.layout == .outputsByInputs, beta: 1)
         }
     }
 
