@@ -9,7 +9,7 @@ import TensorCore
 /// output layer (sigmoid, tanh or linear). Loss = reconstruction (summed) + β · KL(N(μ, σ²) ‖ N(0, I)).
 ///
 /// Parameter names follow the PyTorch reference: `encoder.K.weight/bias`, `mu.*`, `logvar.*`,
-/// `decoder.K.*`, `output.*`; checkpoints hold the weights in its [out, in] layout.
+/// `decoder.K.*`, `output.*`; checkpoints hold every weight as PyTorch lays it out, [out, in].
 public final class VAE: @unchecked Sendable {
     public let configuration: VAEConfiguration
     /// The encoder's hidden layers (`encoder.K`), each followed by the activation.
@@ -70,10 +70,11 @@ public final class VAE: @unchecked Sendable {
     /// How every layer stores its weight: transposed, Wᵀ [in, out] (checkpoints and `referenceParameters`
     /// keep PyTorch's [out, in]). The first encoder layer reads the data and needs it so, to skip the
     /// data's zeros (`SparseInputProducts`); for the others the three products of a training step run
-    /// faster so with OpenBLAS. Measured on the AMD EPYC Zen 3 development machine, one thread, batch 128,
-    /// the 400 → 784 output layer's forward, weight-gradient and input-gradient products took 0.93 of the
-    /// time with W stored [out, in] (median of 3 × 300 alternating passes), and whole training runs
-    /// 1.043× the images/s (median of 20 alternating pairs; two threads: 0.99×, 16 pairs).
+    /// faster so with OpenBLAS. Measured on the AMD EPYC Zen 3 development machine, one thread, batch 128:
+    /// the 400 → 784 output layer's forward, weight-gradient and input-gradient products took 0.92–0.93
+    /// of the time they take with W stored [out, in] (medians of 300 alternating passes, three runs), and
+    /// training ran at 1.043× the images/s (median of 20 alternating pairs; two threads: 0.97–1.01× in
+    /// three sets of 16–30 pairs).
     public static let weightLayout = WeightLayout.inputsByOutputs
 
     /// Every layer, in parameter order.
