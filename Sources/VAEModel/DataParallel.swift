@@ -18,11 +18,11 @@ final class BatchPlan: @unchecked Sendable {
     let layers: [[LinearWeightGradient]]
     /// Per thread: a panel for the zero-skipping weight gradients (nil when no layer skips zeros).
     let scratch: [SparseScratch?]
-    /// The pieces of the parameter update, largest first: each covers some rows of one layer's stored
-    /// weight and some entries of its bias, and together they cover every parameter once. With one
-    /// thread a piece is a whole layer; with T threads the dense layers are cut into about 4 · T pieces
-    /// and a zero-skipping one into 2 · T, and the threads take the next piece as they become free
-    /// (`update(thread:…)`), so none waits while another has work left.
+    /// The pieces of the parameter update: each covers some rows of one layer's stored weight and some
+    /// entries of its bias, and together they cover every parameter once. With one thread a piece is a
+    /// whole layer, and the layers come last to first. With T threads the dense layers are cut into
+    /// about 4 · T pieces and a zero-skipping one into 2 · T, largest first, and the threads take the
+    /// next piece as they become free (`update(thread:…)`), so none waits while another has work left.
     let pieces: [LayerPiece]
     /// The next piece to take in the current update.
     private let nextPiece = Atomic<Int>(0)
@@ -78,10 +78,17 @@ final class BatchPlan: @unchecked Sendable {
                     biases: (biasStart + outputs.lowerBound) ..< (biasStart + outputs.upperBound)))
             }
         }
-        // Largest first, in layer order among equals, so the last pieces taken are small.
-        self.pieces = pieces.enumerated().sorted {
-            ($0.element.weights.count, -$0.offset) > ($1.element.weights.count, -$1.offset)
-        }.map(\.element)
+        if threads == 1 {
+            // The layers last to first: the next forward pass reads the first layer's weights first, and
+            // then finds them just updated, still in the caches (the 10 MB of parameters, gradients and
+            // moments do not all stay there between steps).
+            self.pieces = pieces.reversed()
+        } else {
+            // Largest first, in layer order among equals, so the last pieces taken are small.
+            self.pieces = pieces.enumerated().sorted {
+                ($0.element.weights.count, -$0.offset) > ($1.element.weights.count, -$1.offset)
+            }.map(\.element)
+        }
         let rows = blocks.reduce(0) { $0 + $1.count }
         let anySkipsZeros = (0..<layerCount).contains(where: skipsZeros)
         scratch = (0..<threads).map { _ in anySkipsZeros ? SparseScratch(rows: rows) : nil }

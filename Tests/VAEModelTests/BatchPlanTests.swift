@@ -25,8 +25,12 @@ struct BatchPlanTests {
             #expect(piece.weightRows.lowerBound % 16 == 0 && piece.biasOutputs.lowerBound % 16 == 0)
         }
         #expect(covered.allSatisfy { $0 == 1 }, "every parameter in exactly one piece")
-        let sizes = plan.pieces.map(\.weights.count)
-        #expect(sizes == sizes.sorted(by: >), "largest pieces first")
+        if threads == 1 {
+            #expect(plan.pieces.map(\.layer) == Array(model.layers.indices.reversed()), "one piece per layer, last to first")
+        } else {
+            let sizes = plan.pieces.map(\.weights.count)
+            #expect(sizes == sizes.sorted(by: >), "largest pieces first")
+        }
         #expect(plan.pieces.count >= (threads == 1 ? model.layers.count : 2 * threads * model.layers.count / 2))
     }
 }
