@@ -96,7 +96,7 @@ extension Bench {
         (model.decoder.layers + [model.outputLayer]).map { layer in
             let name = layer.weight.name.hasSuffix(".weight") ? String(layer.weight.name.dropLast(7)) : layer.weight.name
             return GEMMShape(name: name + " forward", kind: "forward", m: rows, n: layer.outputSize, k: layer.inputSize,
-                             transposeA: false, transposeB: layer.layout == .outputsByInputs, beta: 1)
+                             transposeA: false, transposeB: layer.layout.forwardTranspose == .transposed, beta: 1)
         }
     }
 
