@@ -78,13 +78,14 @@ public final class Adam: @unchecked Sendable {
                                 beta1: settings.beta1, beta2: settings.beta2, epsilon: settings.epsilon)
     }
 
-    /// The fused update of flat indices `range`: θ, g point at index 0 of the flat parameter vector.
-    /// Updates of ranges that together cover a vector give the same bytes as one update of it.
+    /// The fused update of the parameters at flat indices `range` (where their moments lie): θ and g
+    /// point at the range's first value and its gradient, so the gradients may sit in a buffer of the
+    /// range's own. Updates of ranges that together cover a vector give the same bytes as one update of it.
     public func update(range: Range<Int>, values theta: UnsafeMutablePointer<Float>,
                        gradients g: UnsafePointer<Float>, coefficients c: StepCoefficients) {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "Adam.update: range \(range) outside 0..<\(count)")
         let lower = range.lowerBound
-        Adam.kernel(theta + lower, g + lower, firstMoments + lower, secondMoments + lower, range.count, c)
+        Adam.kernel(theta, g, firstMoments + lower, secondMoments + lower, range.count, c)
     }
 
     /// One update of every parameter from its current gradient (a parameter without one is skipped,
@@ -99,7 +100,7 @@ public final class Adam: @unchecked Sendable {
         }
         let c = beginStep()
         for (index, p) in parameters.enumerated() where p.hasGradient {
-            update(range: offsets[index]..<(offsets[index] + p.count), values: first.data, gradients: firstGradient,
+            update(range: offsets[index]..<(offsets[index] + p.count), values: p.data, gradients: p.gradData!,
                    coefficients: c)
         }
     }

@@ -233,7 +233,9 @@ public final class LinearWeightGradient: @unchecked Sendable {
 
     /// Rows `range` of the stored weight's gradient, Σ_p dZ_pᵀ · X_p over `parts` (one layer's blocks, in
     /// row order): rows are outputs for W [out, in] and inputs for Wᵀ [in, out]. Written (beta 0) or added
-    /// (beta 1) into `weightGradient`, laid out as the weight. Blocks whose pass skipped zeros are summed
+    /// (beta 1) into `weightGradient`, which holds those rows alone, laid out as the weight's (the first
+    /// row of the range at index 0: the whole gradient for 0..<rows, or a buffer of the range's own).
+    /// Blocks whose pass skipped zeros are summed
     /// first, together, then the others through sgemm, each in part order, so a range's result does
     /// not depend on the thread that computes it.
     /// - Parameters:
@@ -253,23 +255,25 @@ public final class LinearWeightGradient: @unchecked Sendable {
             case .outputsByInputs:  // dW[range, :] = dZ[:, range]ᵀ · X
                 gemm(transposeA: .transposed, transposeB: .none, m: range.count, n: inSize, k: part.rows,
                      a: part.upstream + range.lowerBound, lda: outSize, b: part.input.data, ldb: inSize,
-                     beta: beta, c: dW + range.lowerBound * inSize, ldc: inSize)
+                     beta: beta, c: dW, ldc: inSize)
             case .inputsByOutputs:  // dWᵀ[range, :] = X[:, range]ᵀ · dZ
                 gemm(transposeA: .transposed, transposeB: .none, m: range.count, n: outSize, k: part.rows,
                      a: part.input.data + range.lowerBound, lda: inSize, b: part.upstream, ldb: outSize,
-                     beta: beta, c: dW + range.lowerBound * outSize, ldc: outSize)
+                     beta: beta, c: dW, ldc: outSize)
             }
             beta = 1
         }
     }
 
-    /// Entries `range` of db = Σ_p Σ_r dZ_p[r, :] over `parts`, in part order, written into `biasGradient` [out].
+    /// Entries `range` of db = Σ_p Σ_r dZ_p[r, :] over `parts`, in part order, written into
+    /// `biasGradient`, which holds those entries alone (entry range.lowerBound at index 0).
     public static func computeBias(_ parts: [LinearWeightGradient], outputs range: Range<Int>,
                                    biasGradient db: UnsafeMutablePointer<Float>) {
         guard let first = parts.first, !range.isEmpty else { return }
-        (db + range.lowerBound).update(repeating: 0, count: range.count)
+        db.update(repeating: 0, count: range.count)
         for part in parts {
-            addColumnSums(part.upstream, rows: part.rows, rowStride: first.outputs, columns: range, into: db)
+            addColumnSums(part.upstream + range.lowerBound, rows: part.rows, rowStride: first.outputs,
+                          columns: range.count, into: db)
         }
     }
 }
@@ -279,15 +283,15 @@ public final class LinearWeightGradient: @unchecked Sendable {
 func columnSums(_ values: UnsafePointer<Float>, rows: Int, columns: Int, into target: Tensor) {
     guard let g = target.gradData else { return }
     if target.gradientBeta() == 0 { g.update(repeating: 0, count: columns) }
-    addColumnSums(values, rows: rows, rowStride: columns, columns: 0..<columns, into: g)
+    addColumnSums(values, rows: rows, rowStride: columns, columns: columns, into: g)
 }
 
-/// g[j] += Σ_r values[r · rowStride + j] for j in `columns`, adding the rows in order.
+/// g[j] += Σ_r values[r · rowStride + j] for j in 0..<columns, adding the rows in order.
 @inline(__always)
-func addColumnSums(_ values: UnsafePointer<Float>, rows: Int, rowStride: Int, columns: Range<Int>,
+func addColumnSums(_ values: UnsafePointer<Float>, rows: Int, rowStride: Int, columns: Int,
                    into g: UnsafeMutablePointer<Float>) {
     for r in 0..<rows {
         let row = values + r * rowStride
-        for j in columns { g[j] += row[j] }
+        for j in 0..<columns { g[j] += row[j] }
     }
 }

@@ -97,6 +97,7 @@ final class SparseInputProducts {
     ///   - parts: the layer's parts; those with `sparsePass` false are left out.
     ///   - range: the rows of dWᵀ (inputs) to compute.
     ///   - scratch: the executing thread's panel, made for at least Σ m_p rows.
+    ///   - dW: the range's rows alone (row range.lowerBound at index 0).
     static func weightGradient(parts: [LinearWeightGradient], range: Range<Int>, beta: Float,
                                scratch: SparseScratch, dW: UnsafeMutablePointer<Float>) {
         guard let outputs = parts.first?.outputs else { return }
@@ -144,7 +145,7 @@ final class SparseInputProducts {
                 }
             }
             for j in range {
-                let g = dW + j * outputs + first
+                let g = dW + (j - range.lowerBound) * outputs + first
                 if width == Self.blockWidth {
                     var sums = Sums64()
                     for listing in listings {

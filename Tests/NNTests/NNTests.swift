@@ -124,7 +124,8 @@ struct AdamTests {
             for _ in 0..<3 {
                 let c = adamA.beginStep()
                 for range in [0..<5, 5..<21, 21..<36, 36..<37] {
-                    adamA.update(range: range, values: a.data, gradients: p.baseAddress!, coefficients: c)
+                    adamA.update(range: range, values: a.data + range.lowerBound, gradients: p.baseAddress! + range.lowerBound,
+                                  coefficients: c)
                 }
                 adamB.update(range: 0..<count, values: b.data, gradients: p.baseAddress!, coefficients: adamB.beginStep())
             }
@@ -132,7 +133,7 @@ struct AdamTests {
             #expect(a.values != start)
             // One more step on the middle range alone: the rest stays put.
             let before = a.values
-            adamA.update(range: 5..<21, values: a.data, gradients: p.baseAddress!, coefficients: adamA.beginStep())
+            adamA.update(range: 5..<21, values: a.data + 5, gradients: p.baseAddress! + 5, coefficients: adamA.beginStep())
             let after = a.values
             #expect(Array(after[0..<5]) == Array(before[0..<5]) && Array(after[21...]) == Array(before[21...]))
             #expect(Array(after[5..<21]) != Array(before[5..<21]))

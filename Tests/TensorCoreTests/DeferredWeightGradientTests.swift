@@ -85,15 +85,22 @@ struct DeferredWeightGradientTests {
         #expect(untouched, "the backward passes left dW and db alone")
         var dW = [Float](repeating: .nan, count: outputs * inputs), db = [Float](repeating: .nan, count: outputs)
         let scratch = SparseScratch(rows: rows)
-        dW.withUnsafeMutableBufferPointer { w in
-            for range in [0..<50, 50..<64, 64..<149, 149..<150] {
+        // Each range into a buffer of its own, as the trainer's update does, with one guard value after it.
+        for range in [0..<50, 50..<64, 64..<149, 149..<150] {
+            var piece = [Float](repeating: .nan, count: range.count * outputs + 1)
+            piece.withUnsafeMutableBufferPointer { w in
                 LinearWeightGradient.compute(blocks.map(\.gradient), rows: range, scratch: scratch, weightGradient: w.baseAddress!)
             }
+            #expect(piece.last!.isNaN, "rows \(range): nothing written after the range's rows")
+            dW.replaceSubrange(range.lowerBound * outputs ..< range.upperBound * outputs, with: piece.dropLast())
         }
-        db.withUnsafeMutableBufferPointer { b in
-            for range in [0..<50, 50..<64, 64..<129, 129..<130] {
+        for range in [0..<50, 50..<64, 64..<129, 129..<130] {
+            var piece = [Float](repeating: .nan, count: range.count + 1)
+            piece.withUnsafeMutableBufferPointer { b in
                 LinearWeightGradient.computeBias(blocks.map(\.gradient), outputs: range, biasGradient: b.baseAddress!)
             }
+            #expect(piece.last!.isNaN, "outputs \(range): nothing written after the range's entries")
+            db.replaceSubrange(range, with: piece.dropLast())
         }
         let expected = Self.naive(blocks, outputs: outputs)
         let largest = expected.dW.map(abs).max()!
