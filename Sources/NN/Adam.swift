@@ -90,14 +90,7 @@ public final class Adam: @unchecked Sendable {
 
     /// One update of every parameter from its current gradient (a parameter without one is skipped,
     /// as PyTorch skips `grad is None`), through the same `update(range:…)` the trainer runs.
-    /// - Precondition: the parameters lie back to back in one buffer, values and gradients alike (a
-    ///   `ParameterStore`'s tensors, or a single tensor).
     public func update() {
-        guard let first = parameters.first, let firstGradient = first.gradData else { return }
-        for (index, p) in parameters.enumerated() {
-            precondition(p.data == first.data + offsets[index] && p.gradData == firstGradient + offsets[index],
-                         "Adam.update(): the parameters are not one flat buffer; use update(range:values:gradients:…)")
-        }
         let c = beginStep()
         for (index, p) in parameters.enumerated() where p.hasGradient {
             update(range: offsets[index]..<(offsets[index] + p.count), values: p.data, gradients: p.gradData!,

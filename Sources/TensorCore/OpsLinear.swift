@@ -235,9 +235,8 @@ public final class LinearWeightGradient: @unchecked Sendable {
     /// row order): rows are outputs for W [out, in] and inputs for Wᵀ [in, out]. Written (beta 0) or added
     /// (beta 1) into `weightGradient`, which holds those rows alone, laid out as the weight's (the first
     /// row of the range at index 0: the whole gradient for 0..<rows, or a buffer of the range's own).
-    /// Blocks whose pass skipped zeros are summed
-    /// first, together, then the others through sgemm, each in part order, so a range's result does
-    /// not depend on the thread that computes it.
+    /// Blocks whose pass skipped zeros are summed first, together, then the others through sgemm, each in
+    /// part order, so a range's result does not depend on the thread that computes it.
     /// - Parameters:
     ///   - scratch: the executing thread's panel for the zero-skipping products (made for Σ rows); may be
     ///     nil when no part skipped zeros.
