@@ -119,9 +119,9 @@ public struct StepTimings: Codable, Equatable, Sendable {
 /// take pieces of every layer's parameters in turn (about 4 · T per layer): for each piece a thread
 /// computes its weight and bias gradients from all the blocks, in block order (so results depend only
 /// on the seed and T), into a buffer of its own, and Adam updates the piece from there while it is in
-/// the core's cache; no thread sums another's whole gradient. Meanwhile the calling thread also prepares the next batch. With one thread the
-/// backward pass computes each weight gradient while its layer's data is in cache, and Adam follows
-/// layer by layer. The threads live as long as the trainer (`WorkerThreads`), and the workers own the
+/// the core's cache; no thread sums another's whole gradient. Meanwhile the calling thread also
+/// prepares the next batch. With one thread the backward pass computes each weight gradient while its
+/// layer's data is in cache, and Adam follows layer by layer. The threads live as long as the trainer (`WorkerThreads`), and the workers own the
 /// cores: OpenBLAS is set to one thread.
 public final class Trainer {
     public let model: VAE
@@ -405,8 +405,8 @@ public final class Trainer {
 
     /// Takes one Adam step on the whole batch's gradients: the threads take the plan's pieces in turn,
     /// compute each piece's weight and bias gradients from all the workers' blocks, in worker order, into
-    /// a buffer of their own (unless a single worker's backward pass left them in the model's), and update those
-    /// parameters at once (`BatchPlan.update(thread:…)`). The calling thread first runs `alongside`
+    /// a buffer of their own (unless a single worker's backward pass left them in the model's), and
+    /// update those parameters at once (`BatchPlan.update(thread:…)`). The calling thread first runs `alongside`
     /// (the next batch's preparation), which must not touch what the update reads.
     private func applyGradients(_ plan: BatchPlan, alongside: () -> Void) {
         let coefficients = optimizer.beginStep()
