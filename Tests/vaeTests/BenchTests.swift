@@ -18,7 +18,7 @@ struct BenchTests {
         echo "{\\"peer\\": \\"${script%_train.py}\\", \\"images_per_second\\": $(( 1000 * threads + 37 * calls )), \\"final_loss\\": 100.0}"
         """
 
-    @Test("each round measures sgemm, then vae and the peers back to back (vae first in odd rounds); a ratio is the median of the rounds' ratios")
+    @Test("each round measures sgemm in a window of its own, then vae (against sgemm sampled between its epochs) and the peers back to back (vae first in odd rounds); a ratio is the median of the rounds' ratios")
     func pairedRounds() throws {
         try withSandbox { sandbox in
             try sandbox.write(Data(Self.fakeRunner.utf8), to: "peers/run.sh")
@@ -28,7 +28,7 @@ struct BenchTests {
                 "--skip-evaluation", "--skip-commands", "--sgemm-sample-milliseconds", "1",
                 "--peers", sandbox.url("peers/run.sh").path, "--json", "result.json", timeout: 300)
             let report = try JSONSerialization.jsonObject(with: sandbox.data("result.json")) as? [String: Any]
-            #expect(report?["schema"] as? String == "vae-bench/5")
+            #expect(report?["schema"] as? String == "vae-bench/6")
             let setting = try #require((report?["settings"] as? [[String: Any]])?.first)
             let training = try #require(setting["training"] as? [[String: Any]])
             let peerRuns = try #require(setting["peerRuns"] as? [[String: Any]])
@@ -38,13 +38,25 @@ struct BenchTests {
             #expect(peerRuns.count == 9, "3 rounds × (JAX 1, JAX 2, PyTorch 2)")
             #expect(sgemmRounds.count == 6, "3 rounds × 2 thread counts")
 
-            // Every training run is compared with the sgemm rate its own round measured.
+            // Every training run is compared with sgemm sampled between its own epochs (one pass before the
+            // timed epoch, one after), and beside it with the rate its round measured in a window of its own.
             for run in training {
                 let round = try #require(number(run, "round")), threads = try #require(number(run, "threads"))
                 let reference = sgemmRounds.first { number($0, "round") == round && number($0, "threads") == threads }
-                let rate = try #require(reference.flatMap { number($0, "gflops") })
-                #expect(number(run, "sgemmGFLOPS") == rate, "round \(round), \(threads) threads")
+                let window = try #require(reference.flatMap { number($0, "gflops") })
+                #expect(number(run, "separateWindowSGEMMGFLOPS") == window, "round \(round), \(threads) threads")
+                #expect(number(run, "sgemmPasses") == 2)
+                let achieved = try #require(number(run, "achievedGFLOPS"))
+                let between = try #require(number(run, "sgemmGFLOPS"))
+                #expect(between > 0 && between != window, "round \(round), \(threads) threads: its own rate, not the window's")
+                let share = try #require(number(run, "sgemmPercent"))
+                #expect(abs(share - 100 * achieved / between) <= 1e-9 * share)
+                let windowShare = try #require(number(run, "separateWindowSGEMMPercent"))
+                #expect(abs(windowShare - 100 * achieved / window) <= 1e-9 * windowShare)
             }
+            // No two runs share a between-epochs rate: each samples its own.
+            let betweenRates = training.compactMap { number($0, "sgemmGFLOPS") }
+            #expect(Set(betweenRates).count == training.count)
 
             // Each ratio: vae's zero-skipping run over the peer's in the same round, median over the rounds.
             #expect(ratios.map { $0["label"] as? String } == ["vae/JAX 1 core", "vae/JAX 2 cores", "vae/PyTorch 2 cores"])

@@ -23,11 +23,14 @@ struct Bench: ParsableCommand {
         dense path (every product through sgemm); measures \
         single-thread sgemm on the step's own matrix shapes; runs `vae train` and `vae sample --n 64` \
         as child processes for peak memory and latency (skipped with a note when those subcommands are \
-        missing). With --rounds N the training measurement runs N times; each round measures sgemm \
-        again before the training it is compared with, and with --peers RUNNER runs the peers (JAX on \
-        each thread count, PyTorch on the largest) on the same data and epochs right next to vae's run \
-        on that thread count, vae first in odd rounds and last in even ones. A share of the sgemm rate \
-        or a ratio to a peer is the median of the rounds' own. Then it times vae evaluate's estimator \
+        missing). A training run is compared with sgemm on the step's shapes sampled between its own \
+        epochs (a pass of every shape before each timed epoch and one after the last, all their calls \
+        over all their time), so that a slow stretch of a shared machine falls on both; the share of a \
+        rate measured in a window of its own before the round's runs is printed beside it as `window`. \
+        With --rounds N the training measurement runs N times, and with --peers RUNNER each round runs \
+        the peers (JAX on each thread count, PyTorch on the largest) on the same data and epochs right \
+        next to vae's run on that thread count, vae first in odd rounds and last in even ones. A share \
+        of the sgemm rate or a ratio to a peer is the median of the rounds' own. Then it times vae evaluate's estimator \
         (--evaluation-samples per image on --evaluation-images test images) against the decoder's own sgemm \
         shapes on each thread count, alternating with PyTorch's estimator when the peers run. Prints summary lines and writes (or, \
         with --append, extends) a JSON file. Scripts/bench.sh --peers sets all this up.
@@ -179,12 +182,19 @@ struct Bench: ParsableCommand {
                   + "\(formatFixed(alone.combinedGFLOPS, decimals: 1)) GFLOP/s on 1 thread, "
                   + "\(formatFixed(together.combinedGFLOPS, decimals: 1)) GFLOP/s in total on \(t) threads at once")
         }
-        /// The sgemm rate training on `t` threads is compared with, measured now: `t` threads at once, each
-        /// on the step's products at its share of the batch.
+        /// The sgemm rate of `t` threads measured now, in a window of its own: `t` threads at once, each on
+        /// the step's products at its share of the batch.
         func sgemmRate(threads t: Int) -> Double {
             let rows = workerRows(t)
             return measureSGEMM(shapes: GEMMShape.trainingStep(of: probeModel, batch: rows), batch: rows,
                                 concurrency: t, verbose: false).combinedGFLOPS
+        }
+        /// The same products per thread count, sampled between a training run's epochs.
+        var samplers: [Int: SGEMMSampler] = [:]
+        for t in Set(threads) {
+            let rows = workerRows(t)
+            samplers[t] = SGEMMSampler(shapes: GEMMShape.trainingStep(of: probeModel, batch: rows), batch: rows,
+                                       concurrency: t, sampleMilliseconds: sgemmSampleMilliseconds)
         }
 
         // Training throughput, in rounds; each thread count's run sits next to the peers' runs on it.
@@ -193,8 +203,9 @@ struct Bench: ParsableCommand {
               + "(every product through sgemm; its sgemm% is the share of the roofline), on each thread count")
         print("training: \(formatCount(images.count)) images, batch \(batchSize), "
               + "\(warmupEpochs) warm-up + \(epochs) timed epochs, seed \(seed), \(rounds) round\(rounds == 1 ? "" : "s")"
-              + (peers == nil ? "" : "; on each thread count sgemm, then vae and the peers back to back "
-                 + "(vae first in odd rounds, last in even ones)"))
+              + "; each run against sgemm sampled before each timed epoch and after the last"
+              + (peers == nil ? "" : "; on each thread count sgemm in a window of its own, then vae and the peers "
+                 + "back to back (vae first in odd rounds, last in even ones)"))
         var training: [TrainingResult] = []
         var peerRuns: [PeerRun] = []
         var sgemmRounds: [SGEMMRound] = []
@@ -202,9 +213,11 @@ struct Bench: ParsableCommand {
             func train(threads t: Int, skipping: Bool, against rate: Double) throws {
                 let result = try measureTraining(data: images, configuration: configuration, threads: t,
                                                  skipsZeroInputs: skipping, batchSize: batchSize, round: round,
-                                                 gemmFlopsPerImage: gemmFlopsPerImage, sgemmGFLOPS: rate)
+                                                 gemmFlopsPerImage: gemmFlopsPerImage, reference: samplers[t]!,
+                                                 separateWindowGFLOPS: rate)
                 training.append(result)
-                print("  round \(round): " + trainingLine(result))
+                print("  round \(round): " + trainingLine(result)
+                      + " against sgemm \(formatFixed(result.sgemmGFLOPS, decimals: 1)) GFLOP/s between its epochs")
             }
             var references: [SGEMMRound] = []
             for t in threads {

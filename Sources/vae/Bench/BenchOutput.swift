@@ -13,12 +13,14 @@ import VAEModel
 extension Bench {
     // MARK: output
 
-    /// `threads=2 images/s=18,500 GFLOP/s=61 sgemm%=80 step=6.92ms (prep 4% fwd+bwd 56% dW+adam 40%)`
-    /// (`adam` on one thread, whose backward pass computes the weight gradients),
-    /// starting `dense path:` for the dense path when `namingPath` (the summary names it once per line).
+    /// `threads=2 images/s=18,500 GFLOP/s=61 sgemm%=80 (window 78) step=6.92ms (prep 4% fwd+bwd 56% dW+adam 40%)`
+    /// (`adam` on one thread, whose backward pass computes the weight gradients; `window`: the share of
+    /// the sgemm rate measured in a window of its own before the round's runs), starting `dense path:`
+    /// for the dense path when `namingPath` (the summary names it once per line).
     func trainingLine(_ r: TrainingResult, namingPath: Bool = true) -> String {
         (namingPath && !r.skipsZeroInputs ? "dense path: " : "") + "threads=\(r.threads) images/s=\(formatCount(Int(r.imagesPerSecond.rounded()))) "
             + "GFLOP/s=\(formatFixed(r.achievedGFLOPS, decimals: 0)) sgemm%=\(formatFixed(r.sgemmPercent, decimals: 0)) "
+            + "(window \(formatFixed(r.separateWindowSGEMMPercent, decimals: 0))) "
             + "step=\(formatFixed(r.step.stepMilliseconds, decimals: 2))ms "
             + "(prep \(formatFixed(r.step.batchPreparationPercent, decimals: 0))% "
             + "fwd+bwd \(formatFixed(r.step.forwardBackwardPercent, decimals: 0))% "
@@ -43,15 +45,15 @@ extension Bench {
     }
 
     /// The summary, each line starting `summary`: the machine and build with the median sgemm rate per
-    /// thread count; vae's median per thread count (the round nearest the median for the step
+    /// thread count that vae's runs were compared with (sampled between their epochs); vae's median per thread count (the round nearest the median for the step
     /// breakdown) with the median of the rounds' shares of the sgemm rate; the peers' medians and the
     /// medians of vae's ratios to them; with several rounds, each round's ratios and shares; memory and
     /// sampling latency.
     func summaryLines(cpu: String, kernels: KernelSetting, layers: [Int], trainImages: Int, training: [TrainingResult], contenders: [ContenderResult],
                       ratios: [PeerRatio], sgemmRounds: [SGEMMRound], train: CommandMeasurement,
                       sample: CommandMeasurement) -> [String] {
-        let sgemmText = Set(sgemmRounds.map(\.threads)).sorted().map { t in
-            "sgemm\(t)t=\(formatFixed(median(sgemmRounds.filter { $0.threads == t }.map(\.gflops)), decimals: 1))GFLOP/s"
+        let sgemmText = Set(training.map(\.threads)).sorted().map { t in
+            "sgemm\(t)t=\(formatFixed(median(training.filter { $0.threads == t }.map(\.sgemmGFLOPS)), decimals: 1))GFLOP/s"
         }.joined(separator: " ")
         var lines = ["summary cpu=\"\(cpu)\" build=\(BuildTarget.isNative ? "native" : "portable") "
                      + "openblas=\(BLAS.coreName)(\(kernels.rawValue)) model=\(layers.map(String.init).joined(separator: "-")) "
@@ -76,8 +78,9 @@ extension Bench {
             }
             var parts = ratios.map { "\($0.label) \(list($0.roundRatios, decimals: 2))" }
             for t in Set(training.map(\.threads)).sorted() {
-                let shares = training.filter { $0.skipsZeroInputs && $0.threads == t }.map(\.sgemmPercent)
-                parts.append("sgemm% \(t)t \(list(shares, decimals: 0))")
+                let runs = training.filter { $0.skipsZeroInputs && $0.threads == t }
+                parts.append("sgemm% \(t)t \(list(runs.map(\.sgemmPercent), decimals: 0)) "
+                             + "(window \(list(runs.map(\.separateWindowSGEMMPercent), decimals: 0)))")
             }
             lines.append("summary rounds: " + parts.joined(separator: "; "))
         }
@@ -109,6 +112,7 @@ extension Bench {
             line.imagesPerSecond = contender.medianImagesPerSecond
             line.achievedGFLOPS = middle.achievedGFLOPS / middle.imagesPerSecond * contender.medianImagesPerSecond
             line.sgemmPercent = median(runs.map(\.sgemmPercent))
+            line.separateWindowSGEMMPercent = median(runs.map(\.separateWindowSGEMMPercent))
             return trainingLine(line, namingPath: false)
         }
     }

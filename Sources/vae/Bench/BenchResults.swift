@@ -1,6 +1,7 @@
-// The benchmark's result types (the JSON schema `vae-bench/5`: since /4 a step's optimizer share holds the
+// The benchmark's result types (the JSON schema `vae-bench/6`: since /4 a step's optimizer share holds the
 // weight and bias gradients too when there are several threads; since /5 sgemm is measured in every round
-// and a peer ratio is the median of the rounds' ratios) and its kernel settings.
+// and a peer ratio is the median of the rounds' ratios; since /6 each training run is compared with sgemm
+// sampled between its own epochs) and its kernel settings.
 
 import ArgumentParser
 import Foundation
@@ -74,7 +75,8 @@ struct GEMMMeasurement: Codable, Sendable {
     var shape: GEMMShape
     /// Floating-point operations of one call.
     var flops: Double
-    /// Median of the timed samples, GFLOP/s.
+    /// The rate of its timed samples, GFLOP/s: their median, or all their calls over all their time for
+    /// the rate a training run is compared with.
     var gflops: Double
     /// Seconds per call at that rate.
     var secondsPerCall: Double
@@ -136,9 +138,18 @@ struct TrainingResult: Codable, Sendable {
     var achievedGFLOPS: Double
     /// The sgemm rate this is compared with, GFLOP/s: on 1 thread the step's products at the whole
     /// batch; on T threads the total of T threads running them at once at a worker's share of the batch.
+    /// Sampled between the run's epochs (a pass of every shape before each timed epoch and one after
+    /// the last), over all the passes' time, so that a slow stretch of a shared machine falls on both.
     var sgemmGFLOPS: Double
     /// achievedGFLOPS / sgemmGFLOPS, percent.
     var sgemmPercent: Double
+    /// Passes of the step's shapes behind `sgemmGFLOPS` (timed epochs + 1).
+    var sgemmPasses: Int
+    /// The round's sgemm rate on this thread count measured in a window of its own before the round's
+    /// runs on it (`SGEMMRound`, median per shape of 7 samples), GFLOP/s: what vae-bench/5 compared with.
+    var separateWindowSGEMMGFLOPS: Double
+    /// achievedGFLOPS / separateWindowSGEMMGFLOPS, percent.
+    var separateWindowSGEMMPercent: Double
     var step: StepBreakdown
     /// Training loss per example of the last timed epoch (same seed and threads ⇒ same value).
     var finalLoss: Double
@@ -184,7 +195,8 @@ struct PeerRatio: Codable, Sendable {
     var ratioOfMedians: Double
 }
 
-/// The sgemm rate one round compared its training on `threads` threads with, measured just before it.
+/// The sgemm rate of one round on `threads` threads, measured in a window of its own just before the
+/// round's runs on that thread count (each run is compared with passes taken between its own epochs).
 struct SGEMMRound: Codable, Sendable {
     var round: Int
     var threads: Int
@@ -231,7 +243,8 @@ struct BenchSettingResult: Codable, Sendable {
     /// The same products at each worker's share of the batch (for multi-thread runs): for each
     /// thread count T > 1, first on one thread, then on T threads at once (`threads` = T, total rate).
     var sgemmPerWorker: [SGEMMResult]
-    /// Every round's sgemm rate per thread count, measured just before that round's training on it.
+    /// Every round's sgemm rate per thread count, measured in a window of its own just before that
+    /// round's training on it.
     var sgemmRounds: [SGEMMRound]
     /// Every round's training runs, in the order they ran.
     var training: [TrainingResult]
@@ -267,7 +280,7 @@ struct BenchReport: Codable, Sendable {
     var logicalCPUs: Int
     var settings: [BenchSettingResult]
 
-    static let currentSchema = "vae-bench/5"
+    static let currentSchema = "vae-bench/6"
 }
 
 /// Errors of the benchmark command itself.

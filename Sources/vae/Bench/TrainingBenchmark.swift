@@ -15,10 +15,15 @@ extension Bench {
     /// - Parameters:
     ///   - skipsZeroInputs: true for the trainer as `vae train` runs it (the first layer skips the data's
     ///     zeros), false for the dense path (every product through sgemm).
-    ///   - sgemmGFLOPS: the sgemm rate to compare with (see `TrainingResult.sgemmGFLOPS`).
+    ///   - reference: sgemm on the step's shapes at this thread count; its samples are cleared, it takes a
+    ///     pass before each timed epoch and one after the last, and the run is compared with its rate over
+    ///     those passes.
+    ///   - separateWindowGFLOPS: the round's sgemm rate measured on its own before the round's runs on
+    ///     this thread count (see `TrainingResult.separateWindowSGEMMGFLOPS`).
     /// - Throws: `LossExplosion` if the loss explodes (it does not with the default model and rate).
     func measureTraining(data: ImageSet, configuration: VAEConfiguration, threads: Int, skipsZeroInputs: Bool,
-                         batchSize: Int, round: Int, gemmFlopsPerImage: Double, sgemmGFLOPS: Double) throws -> TrainingResult {
+                         batchSize: Int, round: Int, gemmFlopsPerImage: Double, reference: SGEMMSampler,
+                         separateWindowGFLOPS: Double) throws -> TrainingResult {
         var generator = SeededGenerator(seed: seed)
         let model = VAE(configuration: configuration, generator: &generator)
         let trainer = Trainer(model: model, batchSize: batchSize, threads: threads, seed: seed,
@@ -26,7 +31,9 @@ extension Bench {
         for _ in 0..<warmupEpochs { _ = try trainer.trainEpoch(on: data) }
         var seconds = 0.0, imagesSeen = 0, epochRates: [Double] = [], finalLoss = 0.0
         var parts = StepTimings()
+        reference.reset()
         for _ in 0..<epochs {
+            reference.samplePass()
             var summary: LossSummary?
             let t = try time { summary = try trainer.trainEpoch(on: data) }
             let examples = summary?.examples ?? data.count
@@ -38,6 +45,8 @@ extension Bench {
             parts.forwardBackward += trainer.lastTimings.forwardBackward
             parts.optimizer += trainer.lastTimings.optimizer
         }
+        reference.samplePass()
+        let sgemmGFLOPS = reference.totalResult.combinedGFLOPS
         let steps = epochs * ((data.count + batchSize - 1) / batchSize)
         let perStep = { (s: Double) in s / Double(steps) * 1e3 }
         let stepMs = perStep(seconds)
@@ -56,6 +65,9 @@ extension Bench {
                               images: imagesSeen, seconds: seconds, imagesPerSecond: rate,
                               epochImagesPerSecond: epochRates, achievedGFLOPS: achieved,
                               sgemmGFLOPS: sgemmGFLOPS, sgemmPercent: 100 * achieved / sgemmGFLOPS,
+                              sgemmPasses: reference.passes,
+                              separateWindowSGEMMGFLOPS: separateWindowGFLOPS,
+                              separateWindowSGEMMPercent: 100 * achieved / separateWindowGFLOPS,
                               step: step, finalLoss: finalLoss)
     }
 
