@@ -77,8 +77,10 @@ struct ChildResult: Sendable {
 
 /// Runs a program to completion and measures its wall time and its own peak memory.
 ///
-/// Uses `posix_spawn` and `wait4`, so the memory figure is that child's alone (unlike
-/// `RUSAGE_CHILDREN`, which keeps the maximum over every child ever waited for). Standard output
+/// Uses `posix_spawn` and `wait4`, so the memory figure is that child's (unlike `RUSAGE_CHILDREN`,
+/// which keeps the maximum over every child ever waited for). On Linux it is at least this process's
+/// peak when it spawns the child: `exec` counts the peak of the memory it replaces, which is the
+/// parent's until then. Spawn while this process is small. Standard output
 /// and error go to files in `captureFolder` and are read back after the child exits.
 /// - Parameters:
 ///   - executable: absolute path of the program.

@@ -99,4 +99,25 @@ struct BenchTests {
             #expect(summary.contains("vae/JAX 1 core ") && summary.contains("sgemm% 2t "), "\(summary)")
         }
     }
+
+    @Test("vae train's peak memory is its own: measured before the benchmark grows, above the benchmark's size then and below its peak")
+    func childMemoryIsTheChilds() throws {
+        try withSandbox { sandbox in
+            try writeIDXFolder(sandbox, "data", height: 28, width: 28, train: 256, test: 10)
+            // Two threads' sgemm operands make the benchmark itself larger than vae train on 256 images.
+            _ = try sandbox.vaeSucceeds(
+                "bench", "--data", "data", "--rounds", "1", "--epochs", "1", "--warmup-epochs", "0", "--threads", "1", "2",
+                "--skip-evaluation", "--sgemm-sample-milliseconds", "1", "--sample-runs", "1", "--json", "result.json", timeout: 300)
+            let report = try JSONSerialization.jsonObject(with: sandbox.data("result.json")) as? [String: Any]
+            let setting = try #require((report?["settings"] as? [[String: Any]])?.first)
+            let train = try #require(setting["train"] as? [String: Any])
+            #expect(train["status"] as? String == "measured")
+            let child = try #require(number(train, "peakRSSMegabytes"))
+            let floor = try #require(number(train, "spawningProcessPeakRSSMegabytes"))
+            let benchPeak = try #require(number(setting, "benchPeakRSSMegabytes"))
+            #expect(floor < child, "the child's figure (\(child) MB) is at least the benchmark's size when it started it (\(floor) MB)")
+            // Started after the benchmark had grown, the child would show the benchmark's own peak.
+            #expect(child < benchPeak - 10, "vae train \(child) MB against the benchmark's peak \(benchPeak) MB")
+        }
+    }
 }

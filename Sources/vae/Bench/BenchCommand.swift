@@ -21,9 +21,10 @@ struct Bench: ParsableCommand {
         --epochs timed epochs after --warmup-epochs untimed ones, on each --threads count, first as \
         `vae train` runs it (the first layer skipping the zero pixels of sparse batches), then on the \
         dense path (every product through sgemm); measures \
-        single-thread sgemm on the step's own matrix shapes; runs `vae train` and `vae sample --n 64` \
-        as child processes for peak memory and latency (skipped with a note when those subcommands are \
-        missing). A training run is compared with sgemm on the step's shapes sampled between its own \
+        single-thread sgemm on the step's own matrix shapes; first of all runs `vae train` and \
+        `vae sample --n 64` as child processes for peak memory and latency, while the benchmark itself \
+        is small, since Linux counts the parent's memory into a child's peak (skipped with a note when \
+        those subcommands are missing). A training run is compared with sgemm on the step's shapes sampled between its own \
         epochs (a pass of every shape before each timed epoch and one after the last, all their calls \
         over all their time), so that a slow stretch of a shared machine falls on both; the share of a \
         rate measured in a window of its own before the round's runs is printed beside it as `window`. \
@@ -141,8 +142,18 @@ struct Bench: ParsableCommand {
                   + (load[0] > 0.5 ? "  (warning: the machine is busy; figures will be low)" : ""))
         }
 
-        // Data and model.
+        // Child processes first, while this process is small: vae train (peak memory) and vae sample
+        // (latency). Linux counts into a child's peak the memory of the process that started it.
         let location = try DataLocation.resolve(explicitFolder: data)
+        var trainMeasurement = CommandMeasurement(status: "skipped", note: "--skip-commands given",
+                                                  arguments: splitArguments(trainArguments, data: location.folder.path))
+        var sampleMeasurement = CommandMeasurement(status: "skipped", note: "--skip-commands given",
+                                                   arguments: splitArguments(sampleArguments, data: location.folder.path))
+        if !skipCommands {
+            (trainMeasurement, sampleMeasurement) = measureCommands(dataFolder: location.folder.path)
+        }
+
+        // Data and model.
         let dataset = try MNISTDataset(folder: location.folder)
         let images = dataset.train
         guard images.count > 0 else { throw BenchError.noTrainingImages(folder: location.folder.path) }
@@ -247,14 +258,6 @@ struct Bench: ParsableCommand {
         let evaluation = skipEvaluation ? nil
             : measureEvaluation(dataset: dataset, model: probeModel, dataFolder: location.folder.path)
 
-        // Child processes: vae train (peak memory) and vae sample (latency).
-        var trainMeasurement = CommandMeasurement(status: "skipped", note: "--skip-commands given",
-                                                  arguments: splitArguments(trainArguments, data: location.folder.path))
-        var sampleMeasurement = CommandMeasurement(status: "skipped", note: "--skip-commands given",
-                                                   arguments: splitArguments(sampleArguments, data: location.folder.path))
-        if !skipCommands {
-            (trainMeasurement, sampleMeasurement) = measureCommands(dataFolder: location.folder.path)
-        }
         let benchRSS = Double(selfPeakRSSBytes()) / 1_048_576
         print("\nmemory: bench process peak RSS \(formatFixed(benchRSS, decimals: 0)) MB; "
               + "vae train: \(describeTrain(trainMeasurement))")

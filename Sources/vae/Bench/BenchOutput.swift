@@ -33,6 +33,9 @@ extension Bench {
         }
         return "`vae \(m.arguments.joined(separator: " "))` peak RSS \(formatFixed(rss, decimals: 1)) MB "
             + "in \(formatFixed((m.medianMilliseconds ?? 0) / 1e3, decimals: 1)) s"
+            + (m.spawningProcessPeakRSSMegabytes.map {
+                " (started while this process's peak was \(formatFixed($0, decimals: 1)) MB, the least it can show)"
+            } ?? "")
     }
 
     func describeSample(_ m: CommandMeasurement) -> String {

@@ -212,8 +212,12 @@ struct CommandMeasurement: Codable, Sendable {
     var note: String?
     /// The arguments after `vae`.
     var arguments: [String]
-    /// Peak RSS of the child, MB (train).
+    /// Peak RSS of the child, MB (train). Linux counts into a child's peak the memory its parent held
+    /// when it started it (the parent's pages are the child's until `exec`), so the benchmark runs its
+    /// children first, before it loads anything; `spawningProcessPeakRSSMegabytes` is that floor.
     var peakRSSMegabytes: Double?
+    /// This process's own peak RSS when it started the child, MB: a child's figure cannot be lower.
+    var spawningProcessPeakRSSMegabytes: Double?
     /// Wall time of each run, ms.
     var wallMilliseconds: [Double]?
     /// Median wall time, ms.

@@ -13,7 +13,8 @@ extension Bench {
     // MARK: child processes
 
     /// Runs `vae train` once (peak memory) and `vae sample` `sampleRuns` times (median latency) in a
-    /// temporary folder; each is skipped with a note when the subcommand does not exist.
+    /// temporary folder; each is skipped with a note when the subcommand does not exist. Call it before
+    /// this process grows: the child's peak memory counts what this process held when it started it.
     func measureCommands(dataFolder: String) -> (CommandMeasurement, CommandMeasurement) {
         let trainArgs = splitArguments(trainArguments, data: dataFolder)
         let sampleArgs = splitArguments(sampleArguments, data: dataFolder)
@@ -49,6 +50,7 @@ extension Bench {
             return (train, sample)
         }
         do {
+            train.spawningProcessPeakRSSMegabytes = Double(selfPeakRSSBytes()) / 1_048_576
             let result = try runMeasured(executable: executable, arguments: trainArgs, workingDirectory: folder,
                                          captureFolder: folder)
             let megabytes = Double(result.peakRSSBytes) / 1_048_576
