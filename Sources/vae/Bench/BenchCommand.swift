@@ -200,12 +200,16 @@ struct Bench: ParsableCommand {
             return measureSGEMM(shapes: GEMMShape.trainingStep(of: probeModel, batch: rows), batch: rows,
                                 concurrency: t, verbose: false).combinedGFLOPS
         }
-        /// The same products per thread count, sampled between a training run's epochs.
+        /// The same products on `t` threads, to sample between a training run's epochs (made once per
+        /// thread count and kept: its operands and calls per sample serve every run on it).
         var samplers: [Int: SGEMMSampler] = [:]
-        for t in Set(threads) {
+        func sampler(threads t: Int) -> SGEMMSampler {
+            if let made = samplers[t] { return made }
             let rows = workerRows(t)
-            samplers[t] = SGEMMSampler(shapes: GEMMShape.trainingStep(of: probeModel, batch: rows), batch: rows,
-                                       concurrency: t, sampleMilliseconds: sgemmSampleMilliseconds)
+            let made = SGEMMSampler(shapes: GEMMShape.trainingStep(of: probeModel, batch: rows), batch: rows,
+                                    concurrency: t, sampleMilliseconds: sgemmSampleMilliseconds)
+            samplers[t] = made
+            return made
         }
 
         // Training throughput, in rounds; each thread count's run sits next to the peers' runs on it.
@@ -224,7 +228,7 @@ struct Bench: ParsableCommand {
             func train(threads t: Int, skipping: Bool, against rate: Double) throws {
                 let result = try measureTraining(data: images, configuration: configuration, threads: t,
                                                  skipsZeroInputs: skipping, batchSize: batchSize, round: round,
-                                                 gemmFlopsPerImage: gemmFlopsPerImage, reference: samplers[t]!,
+                                                 gemmFlopsPerImage: gemmFlopsPerImage, reference: sampler(threads: t),
                                                  separateWindowGFLOPS: rate)
                 training.append(result)
                 print("  round \(round): " + trainingLine(result)
