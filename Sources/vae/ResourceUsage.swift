@@ -42,8 +42,23 @@ func maxRSSBytes(_ maxrss: Int) -> Int {
     #endif
 }
 
-/// Peak resident set size of this process so far, in bytes (`getrusage(RUSAGE_SELF)`).
+/// Peak resident set size of this process's own memory so far, in bytes: on Linux `VmHWM` of
+/// /proc/self/status, the peak of the memory `exec` gave this program (a child started now counts it
+/// into its own peak); elsewhere, or when that file cannot be read, `getrusage(RUSAGE_SELF)`, which on
+/// Linux also holds what the process that started this one had when it did.
 func selfPeakRSSBytes() -> Int {
+    #if os(Linux)
+    do {
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        // A line such as `VmHWM:     48812 kB`.
+        if let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kilobytes = Int(line.dropFirst(6).split(separator: " ").first ?? "") {
+            return kilobytes * 1024
+        }
+    } catch {
+        // Not mounted or not readable: the rusage figure below is the next best.
+    }
+    #endif
     var usage = rusage()
     #if os(Linux)
     let who = __rusage_who_t(RUSAGE_SELF.rawValue)
@@ -79,8 +94,8 @@ struct ChildResult: Sendable {
 ///
 /// Uses `posix_spawn` and `wait4`, so the memory figure is that child's (unlike `RUSAGE_CHILDREN`,
 /// which keeps the maximum over every child ever waited for). On Linux it is at least this process's
-/// peak when it spawns the child: `exec` counts the peak of the memory it replaces, which is the
-/// parent's until then. Spawn while this process is small. Standard output
+/// own peak (`selfPeakRSSBytes`) when it spawns the child: `exec` counts the peak of the memory it
+/// replaces, which is the parent's until then. Spawn while this process is small. Standard output
 /// and error go to files in `captureFolder` and are read back after the child exits.
 /// - Parameters:
 ///   - executable: absolute path of the program.

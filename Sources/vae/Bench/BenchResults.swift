@@ -212,11 +212,12 @@ struct CommandMeasurement: Codable, Sendable {
     var note: String?
     /// The arguments after `vae`.
     var arguments: [String]
-    /// Peak RSS of the child, MB (train). Linux counts into a child's peak the memory its parent held
-    /// when it started it (the parent's pages are the child's until `exec`), so the benchmark runs its
-    /// children first, before it loads anything; `spawningProcessPeakRSSMegabytes` is that floor.
+    /// Peak RSS of the child, MB (train). Linux counts into a child's peak the peak of its parent's own
+    /// memory when it started it (the parent's pages are the child's until `exec`), so the benchmark
+    /// runs its children first, before it loads anything; `spawningProcessPeakRSSMegabytes` is that floor.
     var peakRSSMegabytes: Double?
-    /// This process's own peak RSS when it started the child, MB: a child's figure cannot be lower.
+    /// This process's own peak RSS (`VmHWM`) when it started the child, MB: the child's figure is at
+    /// least this, so it is the child's own only when it is larger.
     var spawningProcessPeakRSSMegabytes: Double?
     /// Wall time of each run, ms.
     var wallMilliseconds: [Double]?
@@ -259,6 +260,7 @@ struct BenchSettingResult: Codable, Sendable {
     var ratios: [PeerRatio]
     /// The evaluation estimator's speed (absent with --skip-evaluation).
     var evaluation: EvaluationBenchResult?
+    /// The benchmark's own peak RSS at the end, MB (`selfPeakRSSBytes`).
     var benchPeakRSSMegabytes: Double
     /// 1-, 5- and 15-minute load averages when the run started and ended (other work on the
     /// machine shows up here and lowers the figures).
