@@ -50,10 +50,10 @@ func selfPeakRSSBytes() -> Int {
     #if os(Linux)
     do {
         let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
-        // A line such as `VmHWM:     48812 kB`.
-        if let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-           let kilobytes = Int(line.dropFirst(6).split(separator: " ").first ?? "") {
-            return kilobytes * 1024
+        // A line such as `VmHWM:\t   48812 kB` (a tab, then spaces).
+        if let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if fields.count >= 2, let kilobytes = Int(fields[1]) { return kilobytes * 1024 }
         }
     } catch {
         // Not mounted or not readable: the rusage figure below is the next best.
