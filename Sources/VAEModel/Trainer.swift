@@ -121,8 +121,8 @@ public struct StepTimings: Codable, Equatable, Sendable {
 /// on the seed and T), into a buffer of its own, and Adam updates the piece from there while it is in
 /// the core's cache; no thread sums another's whole gradient. Meanwhile the calling thread also
 /// prepares the next batch. With one thread the backward pass computes each weight gradient while its
-/// layer's data is in cache, and Adam follows layer by layer. The threads live as long as the trainer (`WorkerThreads`), and the workers own the
-/// cores: OpenBLAS is set to one thread.
+/// layer's data is in cache, and Adam follows layer by layer. The threads live as long as the trainer
+/// (`WorkerThreads`), and the workers own the cores: OpenBLAS is set to one thread.
 public final class Trainer {
     public let model: VAE
     public let optimizer: Adam

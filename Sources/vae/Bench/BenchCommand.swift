@@ -24,14 +24,16 @@ struct Bench: ParsableCommand {
         single-thread sgemm on the step's own matrix shapes; first of all runs `vae train` and \
         `vae sample --n 64` as child processes for peak memory and latency, while the benchmark itself \
         is small, since Linux counts the parent's memory into a child's peak (skipped with a note when \
-        those subcommands are missing). A training run is compared with sgemm on the step's shapes sampled between its own \
-        epochs (a pass of every shape before each timed epoch and one after the last, all their calls \
-        over all their time), so that a slow stretch of a shared machine falls on both; the share of a \
-        rate measured in a window of its own before the round's runs is printed beside it as `window`. \
+        those subcommands are missing). A training run is compared with sgemm on the step's shapes \
+        sampled between its own epochs (a pass of every shape before each timed epoch and one after the \
+        last, all their calls over all their time), so that a slow stretch of a shared machine falls on \
+        both; the share of a rate measured in a window of its own before the round's runs is printed \
+        beside it as `window`. \
         With --rounds N the training measurement runs N times, and with --peers RUNNER each round runs \
         the peers (JAX on each thread count, PyTorch on the largest) on the same data and epochs right \
         next to vae's run on that thread count, vae first in odd rounds and last in even ones. A share \
-        of the sgemm rate or a ratio to a peer is the median of the rounds' own. Then it times vae evaluate's estimator \
+        of the sgemm rate or a ratio to a peer is the median of the rounds' own. Then it times vae \
+        evaluate's estimator \
         (--evaluation-samples per image on --evaluation-images test images) against the decoder's own sgemm \
         shapes on each thread count, alternating with PyTorch's estimator when the peers run. Prints summary lines and writes (or, \
         with --append, extends) a JSON file. Scripts/bench.sh --peers sets all this up.

@@ -48,10 +48,10 @@ extension Bench {
     }
 
     /// The summary, each line starting `summary`: the machine and build with the median sgemm rate per
-    /// thread count that vae's runs were compared with (sampled between their epochs); vae's median per thread count (the round nearest the median for the step
-    /// breakdown) with the median of the rounds' shares of the sgemm rate; the peers' medians and the
-    /// medians of vae's ratios to them; with several rounds, each round's ratios and shares; memory and
-    /// sampling latency.
+    /// thread count that vae's runs were compared with (sampled between their epochs); vae's median per
+    /// thread count (the round nearest the median for the step breakdown) with the median of the rounds'
+    /// shares of the sgemm rate; the peers' medians and the medians of vae's ratios to them; with several
+    /// rounds, each round's ratios and shares; memory and sampling latency.
     func summaryLines(cpu: String, kernels: KernelSetting, layers: [Int], trainImages: Int, training: [TrainingResult], contenders: [ContenderResult],
                       ratios: [PeerRatio], sgemmRounds: [SGEMMRound], train: CommandMeasurement,
                       sample: CommandMeasurement) -> [String] {

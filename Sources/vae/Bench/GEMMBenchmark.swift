@@ -48,7 +48,7 @@ final class SGEMMSampler {
     /// Calls per sample, per shape (on each thread).
     private var calls: [Int] = []
     /// Seconds of each pass's sample, per shape.
-    private(set) var seconds: [[Double]]
+    private var seconds: [[Double]]
     private var operands: [[GEMMOperands]] = []
 
     /// Allocates the operands, warms every shape up and sizes its samples; takes no sample.
