@@ -103,11 +103,11 @@ public struct StepTimings: Codable, Equatable, Sendable {
     /// and that part counts in `forwardBackward`; the rest of the next batch's preparation then runs on
     /// the calling thread during the parameter update, and counts in `optimizer`.
     public var batchPreparation: Double = 0
-    /// Forward and backward passes of all workers (run in parallel, wall time); with several workers,
-    /// short of the weight and bias gradients.
+    /// Forward and backward passes of all workers (run in parallel, wall time), short of the weight and
+    /// bias gradients.
     public var forwardBackward: Double = 0
-    /// The Adam update and, with several workers, the weight and bias gradients summed over their rows,
-    /// the threads taking pieces of every layer in turn (wall time).
+    /// The weight and bias gradients summed over the workers' rows and the Adam update, the threads
+    /// taking pieces of every layer in turn (wall time).
     public var optimizer: Double = 0
     public init() {}
 }
@@ -120,8 +120,7 @@ public struct StepTimings: Codable, Equatable, Sendable {
 /// computes its weight and bias gradients from all the blocks, in block order (so results depend only
 /// on the seed and T), into a buffer of its own, and Adam updates the piece from there while it is in
 /// the core's cache; no thread sums another's whole gradient. Meanwhile the calling thread also
-/// prepares the next batch. With one thread the backward pass computes each weight gradient while its
-/// layer's data is in cache, and Adam follows layer by layer. The threads live as long as the trainer
+/// prepares the next batch. One thread takes each layer whole, last layer first. The threads live as long as the trainer
 /// (`WorkerThreads`), and the workers own the cores: OpenBLAS is set to one thread.
 public final class Trainer {
     public let model: VAE
@@ -173,11 +172,9 @@ public final class Trainer {
         generator = streams.training
         self.klSchedule = klSchedule
         self.skipsZeroInputs = skipsZeroInputs
-        // Every worker records its graphs on the model itself: with several workers the graphs defer their
-        // weight gradients, so no worker writes the parameters' gradients during its pass.
-        workers = (0..<threads).map { _ in
-            Worker(model: model, skipsZeroInputs: skipsZeroInputs, defersWeightGradients: threads > 1)
-        }
+        // Every worker records its graphs on the model itself: the graphs defer their weight gradients to
+        // the update, so no worker writes the parameters' gradients during its pass.
+        workers = (0..<threads).map { _ in Worker(model: model, skipsZeroInputs: skipsZeroInputs) }
         batchNoise = Tensor(shape: [batchSize, model.configuration.latent])
         threadPool = WorkerThreads(count: threads)
         BLAS.setThreadCount(1)
@@ -405,9 +402,9 @@ public final class Trainer {
 
     /// Takes one Adam step on the whole batch's gradients: the threads take the plan's pieces in turn,
     /// compute each piece's weight and bias gradients from all the workers' blocks, in worker order, into
-    /// a buffer of their own (unless a single worker's backward pass left them in the model's), and
-    /// update those parameters at once (`BatchPlan.update(thread:…)`). The calling thread first runs `alongside`
-    /// (the next batch's preparation), which must not touch what the update reads.
+    /// a buffer of their own, and update those parameters at once (`BatchPlan.update(thread:…)`). The
+    /// calling thread first runs `alongside` (the next batch's preparation), which must not touch what
+    /// the update reads. The model's gradient buffer is neither written nor read.
     private func applyGradients(_ plan: BatchPlan, alongside: () -> Void) {
         let coefficients = optimizer.beginStep()
         let optimizer = self.optimizer
@@ -416,6 +413,5 @@ public final class Trainer {
             if s == 0 { alongside() }
             plan.update(thread: s, optimizer: optimizer, coefficients: coefficients)
         }
-        model.store.zeroGrad()
     }
 }

@@ -28,7 +28,7 @@ struct BenchTests {
                 "--skip-evaluation", "--skip-commands", "--sgemm-sample-milliseconds", "1",
                 "--peers", sandbox.url("peers/run.sh").path, "--json", "result.json", timeout: 300)
             let report = try JSONSerialization.jsonObject(with: sandbox.data("result.json")) as? [String: Any]
-            #expect(report?["schema"] as? String == "vae-bench/6")
+            #expect(report?["schema"] as? String == "vae-bench/7")
             let setting = try #require((report?["settings"] as? [[String: Any]])?.first)
             let training = try #require(setting["training"] as? [[String: Any]])
             let peerRuns = try #require(setting["peerRuns"] as? [[String: Any]])

@@ -14,9 +14,9 @@ extension Bench {
     // MARK: output
 
     /// `threads=2 images/s=18,500 GFLOP/s=61 sgemm%=80 (window 78) step=6.92ms (prep 4% fwd+bwd 56% dW+adam 40%)`
-    /// (`adam` on one thread, whose backward pass computes the weight gradients; `window`: the share of
-    /// the sgemm rate measured in a window of its own before the round's runs), starting `dense path:`
-    /// for the dense path when `namingPath` (the summary names it once per line).
+    /// (`dW+adam`: the weight gradients and the update; `window`: the share of the sgemm rate measured in
+    /// a window of its own before the round's runs), starting `dense path:` for the dense path when
+    /// `namingPath` (the summary names it once per line).
     func trainingLine(_ r: TrainingResult, namingPath: Bool = true) -> String {
         (namingPath && !r.skipsZeroInputs ? "dense path: " : "") + "threads=\(r.threads) images/s=\(formatCount(Int(r.imagesPerSecond.rounded()))) "
             + "GFLOP/s=\(formatFixed(r.achievedGFLOPS, decimals: 0)) sgemm%=\(formatFixed(r.sgemmPercent, decimals: 0)) "
@@ -24,7 +24,7 @@ extension Bench {
             + "step=\(formatFixed(r.step.stepMilliseconds, decimals: 2))ms "
             + "(prep \(formatFixed(r.step.batchPreparationPercent, decimals: 0))% "
             + "fwd+bwd \(formatFixed(r.step.forwardBackwardPercent, decimals: 0))% "
-            + (r.threads > 1 ? "dW+adam " : "adam ") + "\(formatFixed(r.step.optimizerPercent, decimals: 0))%)"
+            + "dW+adam \(formatFixed(r.step.optimizerPercent, decimals: 0))%)"
     }
 
     func describeTrain(_ m: CommandMeasurement) -> String {

@@ -1,7 +1,8 @@
-// The benchmark's result types (the JSON schema `vae-bench/6`: since /4 a step's optimizer share holds the
+// The benchmark's result types (the JSON schema `vae-bench/7`: since /4 a step's optimizer share holds the
 // weight and bias gradients too when there are several threads; since /5 sgemm is measured in every round
 // and a peer ratio is the median of the rounds' ratios; since /6 each training run is compared with sgemm
-// sampled between its own epochs) and its kernel settings.
+// sampled between its own epochs; since /7 the optimizer share holds the weight and bias gradients on one
+// thread too) and its kernel settings.
 
 import ArgumentParser
 import Foundation
@@ -103,9 +104,9 @@ struct StepBreakdown: Codable, Sendable {
     /// Wall time per step (epoch time / steps), ms.
     var stepMilliseconds: Double
     var batchPreparationMilliseconds: Double
-    /// The workers' forward and backward passes (with several workers, short of the weight gradients).
+    /// The workers' forward and backward passes, short of the weight gradients.
     var forwardBackwardMilliseconds: Double
-    /// Adam and, with several workers, the weight and bias gradients (`StepTimings.optimizer`).
+    /// The weight and bias gradients and Adam (`StepTimings.optimizer`).
     var optimizerMilliseconds: Double
     /// Wall time not inside the three parts (loss bookkeeping, progress), ms per step.
     var otherMilliseconds: Double
@@ -286,7 +287,7 @@ struct BenchReport: Codable, Sendable {
     var logicalCPUs: Int
     var settings: [BenchSettingResult]
 
-    static let currentSchema = "vae-bench/6"
+    static let currentSchema = "vae-bench/7"
 }
 
 /// Errors of the benchmark command itself.
