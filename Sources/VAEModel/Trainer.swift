@@ -120,8 +120,8 @@ public struct StepTimings: Codable, Equatable, Sendable {
 /// computes its weight and bias gradients from all the blocks, in block order (so results depend only
 /// on the seed and T), into a buffer of its own, and Adam updates the piece from there while it is in
 /// the core's cache; no thread sums another's whole gradient. Meanwhile the calling thread also
-/// prepares the next batch. One thread takes each layer whole, last layer first. The threads live as long as the trainer
-/// (`WorkerThreads`), and the workers own the cores: OpenBLAS is set to one thread.
+/// prepares the next batch. One thread takes each layer whole, last layer first. The threads live as
+/// long as the trainer (`WorkerThreads`), and the workers own the cores: OpenBLAS is set to one thread.
 public final class Trainer {
     public let model: VAE
     public let optimizer: Adam
