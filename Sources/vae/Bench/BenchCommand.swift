@@ -195,15 +195,9 @@ struct Bench: ParsableCommand {
                   + "\(formatFixed(alone.combinedGFLOPS, decimals: 1)) GFLOP/s on 1 thread, "
                   + "\(formatFixed(together.combinedGFLOPS, decimals: 1)) GFLOP/s in total on \(t) threads at once")
         }
-        /// The sgemm rate of `t` threads measured now, in a window of its own: `t` threads at once, each on
-        /// the step's products at its share of the batch.
-        func sgemmRate(threads t: Int) -> Double {
-            let rows = workerRows(t)
-            return measureSGEMM(shapes: GEMMShape.trainingStep(of: probeModel, batch: rows), batch: rows,
-                                concurrency: t, verbose: false).combinedGFLOPS
-        }
-        /// The same products on `t` threads, to sample between a training run's epochs (made once per
-        /// thread count and kept: its operands and calls per sample serve every run on it).
+        /// The step's products on `t` threads at a worker's share of the batch, made once per thread count
+        /// and kept (its operands and calls per sample serve every measurement on it): sampled between a
+        /// training run's epochs, and in a window of its own before each round's runs.
         var samplers: [Int: SGEMMSampler] = [:]
         func sampler(threads t: Int) -> SGEMMSampler {
             if let made = samplers[t] { return made }
@@ -213,6 +207,8 @@ struct Bench: ParsableCommand {
             samplers[t] = made
             return made
         }
+        /// The sgemm rate of `t` threads measured now, in a window of its own.
+        func sgemmRate(threads t: Int) -> Double { sampler(threads: t).windowResult().combinedGFLOPS }
 
         // Training throughput, in rounds; each thread count's run sits next to the peers' runs on it.
         print("\ntraining: the trainer as `vae train` runs it (the first layer skips the zero pixels of batches "

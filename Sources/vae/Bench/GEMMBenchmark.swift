@@ -16,10 +16,8 @@ extension Bench {
     /// - Parameter concurrency: how many threads run the products at once, each on buffers of its
     ///   own (as the trainer's workers do); the rate is their total.
     func measureSGEMM(shapes: [GEMMShape], batch: Int, concurrency: Int = 1, verbose: Bool) -> SGEMMResult {
-        let sampler = SGEMMSampler(shapes: shapes, batch: batch, concurrency: concurrency,
-                                   sampleMilliseconds: sgemmSampleMilliseconds)
-        for _ in 0..<7 { sampler.samplePass() }
-        let result = sampler.medianResult
+        let result = SGEMMSampler(shapes: shapes, batch: batch, concurrency: concurrency,
+                                  sampleMilliseconds: sgemmSampleMilliseconds).windowResult()
         if verbose {
             for measurement in result.shapes {
                 let label = measurement.shape.name.padding(toLength: 22, withPad: " ", startingAt: 0)
@@ -90,8 +88,16 @@ final class SGEMMSampler {
         }
     }
 
+    /// A measurement in a window of its own: the samples so far forgotten, then `passes` passes, and per
+    /// shape the median of their rates.
+    func windowResult(passes: Int = 7) -> SGEMMResult {
+        reset()
+        for _ in 0..<passes { samplePass() }
+        return medianResult
+    }
+
     /// Per shape the median of its samples' rates; combined as `SGEMMResult.combinedGFLOPS` says.
-    var medianResult: SGEMMResult {
+    private var medianResult: SGEMMResult {
         result { index in
             median(seconds[index].map { Double(calls[index] * concurrency) * shapes[index].flops / $0 / 1e9 })
         }
